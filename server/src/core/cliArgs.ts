@@ -1,0 +1,27 @@
+/** A small argument parser: positional arguments, `--name value` / `--name=value` options and flags. */
+export class UsageError extends Error {}
+
+export interface ParsedArgs {
+  positional: string[];
+  values: Record<string, string | undefined>;
+  flags: Set<string>;
+}
+
+export function parseArgs(argv: string[], spec: { values: string[]; flags: string[] }): ParsedArgs {
+  const parsed: ParsedArgs = { positional: [], values: {}, flags: new Set() };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      parsed.positional.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+    if (spec.flags.includes(name)) parsed.flags.add(name);
+    else if (spec.values.includes(name)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      parsed.values[name] = value;
+    } else throw new UsageError(`unknown option --${name}`);
+  }
+  return parsed;
+}

@@ -1,0 +1,58 @@
+/** A checked CoNLL document kept in memory for the editor: findings plus random access to its sentences. */
+import type { BionerSettings } from '@common/settings';
+import { checkLines, type CheckResult, type PassControl } from '../checks/checker';
+import { LineIndex } from '../text/lines';
+import { lineKind } from './columns';
+import { tagOf, tokenLine, type TokenLine } from './reader';
+import { chunkEntities, mapToScheme, type Chunk } from './sequence';
+
+export interface ConllAnalysis extends CheckResult {
+  index: LineIndex;
+}
+
+export async function analyzeConll(text: string, settings: Pick<BionerSettings, 'tagColumn' | 'scheme'>, control?: PassControl): Promise<ConllAnalysis> {
+  const index = new LineIndex(text);
+  const result = await checkLines(() => index.lines(), settings, control);
+  return { index, ...result };
+}
+
+/** The sentence containing `line`, or -1 when the line is between sentences. */
+export function sentenceAt(analysis: ConllAnalysis, line: number): number {
+  const { sentenceStarts, sentenceEnds } = analysis.structure;
+  let lo = 0;
+  let hi = sentenceStarts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sentenceStarts[mid] > line) hi = mid - 1;
+    else if (sentenceEnds[mid] < line) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** The first sentence that ends on or after `line`. */
+export function firstSentenceFrom(analysis: ConllAnalysis, line: number): number {
+  const ends = analysis.structure.sentenceEnds;
+  let lo = 0;
+  let hi = ends.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ends[mid] < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function sentenceTokens(analysis: ConllAnalysis, sentence: number): TokenLine[] {
+  const { layout, index, structure } = analysis;
+  const tokens: TokenLine[] = [];
+  for (const line of index.lines(structure.sentenceStarts[sentence], structure.sentenceEnds[sentence] + 1)) {
+    if (lineKind(line.text, layout.separator) === 'token') tokens.push(tokenLine(line, layout.separator, layout.tagSetting));
+  }
+  return tokens;
+}
+
+/** Gold entities of a sentence, chunked as conlleval does, with other schemes' tags read in the file's scheme. */
+export function sentenceEntities(analysis: ConllAnalysis, tokens: TokenLine[]): Chunk[] {
+  return chunkEntities(mapToScheme(tokens.map(tagOf), analysis.layout.scheme));
+}

@@ -1,0 +1,59 @@
+/** Quick fixes read back from diagnostics, "fix all", and whole-file scheme conversions. */
+import { CodeActionKind, type CodeAction, type CodeActionParams, type TextEdit } from 'vscode-languageserver';
+import { CONVERT_TO_IOB2_KIND, CONVERT_TO_IOBES_KIND } from '@common/protocol';
+import { DIAGNOSTIC_SOURCE } from '@common/diagnostics';
+import type { ConllAnalysis } from '../core/conll/analysis';
+import { conversionEdits, type TargetScheme } from '../core/conll/convert';
+import type { DiagnosticData } from './diagnostics';
+import { spanToRange } from './ranges';
+
+export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.bioner`;
+export const CODE_ACTION_KINDS = [CodeActionKind.QuickFix, FIX_ALL_KIND, CONVERT_TO_IOB2_KIND, CONVERT_TO_IOBES_KIND];
+
+export function codeActions(params: CodeActionParams, analysis: ConllAnalysis): CodeAction[] {
+  const uri = params.textDocument.uri;
+  const wanted = (kind: string) => !params.context.only || params.context.only.some((only) => kind === only || kind.startsWith(`${only}.`));
+  const actions: CodeAction[] = [];
+  if (wanted(CodeActionKind.QuickFix)) {
+    for (const diagnostic of params.context.diagnostics) {
+      if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
+      for (const fix of (diagnostic.data as DiagnosticData | undefined)?.fixes ?? []) {
+        actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: fix.preferred,
+          edit: { changes: { [uri]: [{ range: spanToRange(fix.edit), newText: fix.edit.newText }] } },
+        });
+      }
+    }
+  }
+  if (wanted(FIX_ALL_KIND)) {
+    const edits = preferredFixEdits(analysis);
+    if (edits.length > 0) actions.push({ title: `Fix all ${edits.length} auto-fixable BIO problems`, kind: FIX_ALL_KIND, edit: { changes: { [uri]: edits } } });
+  }
+  const conversions: [string, TargetScheme][] = [
+    [CONVERT_TO_IOB2_KIND, 'IOB2'],
+    [CONVERT_TO_IOBES_KIND, 'IOBES'],
+  ];
+  for (const [kind, target] of conversions) {
+    // Offered only on request (the source action menu), as computing it walks the whole file.
+    if (!params.context.only || !wanted(kind)) continue;
+    const edits = conversionEdits(analysis.index.lines(), analysis.layout, target).map((e) => ({ range: spanToRange(e), newText: e.newText }));
+    actions.push({ title: `Convert file to ${target} (${edits.length} tags change)`, kind, edit: { changes: { [uri]: edits } } });
+  }
+  return actions;
+}
+
+/** One preferred fix per line (the first), so that no two edits of a fix-all overlap. */
+function preferredFixEdits(analysis: ConllAnalysis): TextEdit[] {
+  const edits: TextEdit[] = [];
+  const lines = new Set<number>();
+  for (const finding of analysis.findings) {
+    const fix = finding.fixes.find((f) => f.preferred);
+    if (!fix || lines.has(fix.edit.line)) continue;
+    lines.add(fix.edit.line);
+    edits.push({ range: spanToRange(fix.edit), newText: fix.edit.newText });
+  }
+  return edits;
+}
