@@ -68,7 +68,7 @@ export function plantErrors(clean: string, seed: number, perKind = 3): Planted {
   const candidates: Record<PlantKind, (r: Row, i: number) => string | null> = {
     'column-count': (r) => `${r.token} ${r.tag}`,
     'empty-tag': (r) => `${r.token}\t`,
-    'malformed-tag': (r) => (r.tag.startsWith('B-') ? pick(rand, [`B_${r.tag.slice(2)}`, `b-${r.tag.slice(2)}`, `X-${r.tag.slice(2)}`, 'B-']) : null),
+    'malformed-tag': (r) => (r.tag.startsWith('B-') ? `${r.token}\t${pick(rand, [`B_${r.tag.slice(2)}`, `b-${r.tag.slice(2)}`, `X-${r.tag.slice(2)}`, 'B-'])}` : null),
     'invalid-start': (r, i) => (r.tag.startsWith('B-') && (!prev(i) || prev(i)!.tag === 'O') ? `${r.token}\tI-${r.tag.slice(2)}` : null),
     'type-switch': (r) => {
       const others = types.filter((t) => t !== r.tag.slice(2));

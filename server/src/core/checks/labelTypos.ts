@@ -12,13 +12,14 @@ export interface LabelTypo {
 
 /** A typo is seen at most this many times, and the label it resembles at least RATIO times as often. */
 const MAX_TYPO_COUNT = 3;
-const RATIO = 20;
+const RATIO = 10;
 
 export function findLabelTypos(layout: Layout): Map<string, LabelTypo> {
   const typos = new Map<string, LabelTypo>();
   const types = [...layout.typeCounts];
   for (const [type, { count }] of types) {
-    if (count > MAX_TYPO_COUNT) continue;
+    // One- and two-letter types (X, Y, NP) are names, not words: any letter change makes another valid name.
+    if (count > MAX_TYPO_COUNT || type.length < 3) continue;
     let best: LabelTypo | undefined;
     for (const [other, seen] of types) {
       if (other === type || seen.count < RATIO * count) continue;

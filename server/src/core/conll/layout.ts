@@ -61,11 +61,16 @@ export class LayoutScanner {
     };
   }
 
-  /** The scheme the fewest tags violate; ties go to the order of SCHEMES (IOB2 first). */
+  /**
+   * The scheme the fewest tags violate; ties go to the order of SCHEMES (IOB2 first). IOB1 must be clearly better
+   * than IOB2, since a few I- starts in a small IOB2 file are errors to report, not a sign of IOB1.
+   */
   private bestScheme(): Scheme {
+    const violations = (scheme: Scheme) => this.violations.get(scheme)!;
     let best: Scheme = SCHEMES[0];
-    for (const scheme of SCHEMES) if (this.violations.get(scheme)! < this.violations.get(best)!) best = scheme;
-    return best;
+    for (const scheme of SCHEMES) if (scheme !== 'IOB1' && violations(scheme) < violations(best)) best = scheme;
+    const iob1ClearlyBetter = violations('IOB2') >= 3 && violations('IOB1') * 2 < violations('IOB2');
+    return iob1ClearlyBetter && violations('IOB1') < violations(best) ? 'IOB1' : best;
   }
 
   private startReading(): void {

@@ -2,7 +2,7 @@
 
 export type Prefix = 'B' | 'I' | 'E' | 'S' | 'L' | 'U' | 'O';
 export type Scheme = 'IOB1' | 'IOB2' | 'IOBES' | 'BILOU';
-export const SCHEMES: readonly Scheme[] = ['IOB2', 'IOB1', 'IOBES', 'BILOU'];
+export const SCHEMES: readonly Scheme[] = ['IOB2', 'IOBES', 'BILOU', 'IOB1'];
 
 export interface Tag {
   prefix: Prefix;

@@ -1,0 +1,22 @@
+/** Paths and helpers the tests share. */
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+export const SHARED_DATA = path.resolve(ROOT, '..', 'shared', 'data');
+
+/** Every .tsv split of the public corpora beside the checkout; empty when they are not there. */
+export function sharedCorpusFiles(): string[] {
+  if (!existsSync(SHARED_DATA)) return [];
+  return readdirSync(SHARED_DATA, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => readdirSync(path.join(SHARED_DATA, d.name)).filter((f) => f.endsWith('.tsv')).map((f) => path.join(SHARED_DATA, d.name, f)));
+}
+
+export const EXCERPTS = ['BC5CDR-test-300.tsv', 'JNLPBA-test-300.tsv'].map((f) => path.join(FIXTURES, 'corpus', f));
+
+/** Builds a tab-separated BIO text from `token tag` rows; '' rows are sentence breaks. */
+export function bio(...rows: string[]): string {
+  return rows.map((r) => (r === '' ? '' : r.replace(/ (?=\S+$)/, '\t'))).join('\n') + '\n';
+}

@@ -1,0 +1,94 @@
+/** Starts `node dist/server.js --stdio` and speaks LSP to it, as an editor would. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { ROOT } from './fixtures';
+
+export interface ServerSession {
+  connection: MessageConnection;
+  process: ChildProcess;
+  /** Resolves with the next diagnostics published for `uri` (optionally for a given version). */
+  diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
+  /** Notifications of a method received so far. */
+  notifications(method: string): unknown[];
+  open(uri: string, text: string, languageId?: string, version?: number): void;
+  change(uri: string, version: number, text: string): void;
+  stop(): Promise<void>;
+}
+
+export async function startServer(options: { configuration?: Record<string, unknown> } = {}): Promise<ServerSession> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const published: PublishDiagnosticsParams[] = [];
+  const waiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  const received = new Map<string, unknown[]>();
+  connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {
+    published.push(params);
+    for (const waiter of [...waiters]) {
+      if (waiter.uri === params.uri && (waiter.version === undefined || waiter.version === params.version)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(params);
+      }
+    }
+  });
+  connection.onNotification((method: string, params: unknown) => received.set(method, [...(received.get(method) ?? []), params]));
+  const configuration = options.configuration;
+  connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map(() => configuration ?? {}));
+  connection.onRequest('client/registerCapability', () => null);
+  connection.onRequest('window/workDoneProgress/create', () => null);
+  connection.listen();
+  await connection.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: {
+      workspace: { configuration: configuration !== undefined },
+      textDocument: {
+        semanticTokens: { requests: { full: true, range: true }, tokenTypes: [], tokenModifiers: [], formats: ['relative'] },
+        publishDiagnostics: { relatedInformation: true, versionSupport: true },
+        codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source'] } } },
+        hover: { contentFormat: ['markdown'] },
+        documentSymbol: { hierarchicalDocumentSymbolSupport: true },
+      },
+    },
+  });
+  await connection.sendNotification('initialized', {});
+  return {
+    connection,
+    process: child,
+    diagnostics: (uri, version) => new Promise((resolve) => waiters.push({ uri, version, resolve })),
+    notifications: (method) => received.get(method) ?? [],
+    open: (uri, text, languageId = 'bio', version = 1) =>
+      void connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version, text } }),
+    change: (uri, version, text) => void connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] }),
+    async stop() {
+      await connection.sendRequest('shutdown');
+      await connection.sendNotification('exit');
+      connection.dispose();
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    },
+  };
+}
+
+/** Decodes LSP's relative semantic token encoding into absolute tokens. */
+export function decodeSemanticTokens(data: number[], legend: string[]): { line: number; start: number; length: number; type: string; modifiers: number }[] {
+  const tokens = [];
+  let line = 0;
+  let start = 0;
+  for (let i = 0; i < data.length; i += 5) {
+    line += data[i];
+    start = data[i] === 0 ? start + data[i + 1] : data[i + 1];
+    tokens.push({ line, start, length: data[i + 2], type: legend[data[i + 3]], modifiers: data[i + 4] });
+  }
+  return tokens;
+}
+
+/** Applies an LSP TextEdit list to a text. */
+export function applyTextEdits(text: string, edits: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]): string {
+  const lines = text.split('\n');
+  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
+  let result = text;
+  for (const edit of sorted) result = result.slice(0, offset(edit.range.start)) + edit.newText + result.slice(offset(edit.range.end));
+  return result;
+}
