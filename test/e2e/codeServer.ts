@@ -1,0 +1,583 @@
+// Harness for real-editor end-to-end tests: runs the packaged extension in
+// code-server (VS Code in the browser) and drives it with headless Debian
+// Chromium through playwright-core.
+//
+// Prerequisites are installed by `bash scripts/setup-e2e.sh` (code-server with
+// its own Node 24 under .e2e/, chromium from Debian).
+//
+// Every wait here waits for an event or a condition (a selector, a function
+// in the page, a process exit, an HTTP answer) with a time limit; none uses a
+// fixed sleep to synchronise.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+// In-page code (page.evaluate / waitForFunction) runs in the browser; these
+// module-scoped declarations only let it type-check without the DOM lib.
+declare const document: any;
+declare function getComputedStyle(element: any): any;
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
+export const DEFAULT_CODE_SERVER = process.env.BIONER_E2E_CODE_SERVER ?? path.join(REPO_ROOT, '.e2e', 'bin', 'code-server');
+export const DEFAULT_CHROMIUM = process.env.BIONER_E2E_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Settings written to the user-data-dir: no welcome page, trust prompt, tips, telemetry, update checks or AI panels. */
+export const DEFAULT_SETTINGS: Record<string, unknown> = {
+  'workbench.startupEditor': 'none',
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.colorTheme': 'Default Dark Modern',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'chat.disableAIFeatures': true,
+  'git.enabled': false,
+  'editor.semanticHighlighting.enabled': true,
+  'editor.hover.delay': 100,
+  'editor.hover.sticky': true,
+  'editor.minimap.enabled': false,
+  'editor.formatOnSave': false,
+  'editor.accessibilitySupport': 'off',
+  'files.autoSave': 'off',
+  'files.trimTrailingWhitespace': false,
+  'files.insertFinalNewline': false,
+};
+
+export interface StartOptions {
+  /** Path of the .vsix to install. */
+  vsix: string;
+  /** Folder that the tests open (only used for logging; pass it to openEditor). */
+  workspaceFolder: string;
+  /** code-server launcher; default .e2e/bin/code-server (or $BIONER_E2E_CODE_SERVER). */
+  codeServer?: string;
+  /** Extra user settings, merged over DEFAULT_SETTINGS. */
+  settings?: Record<string, unknown>;
+  /** Time limit for the install and for the server to answer HTTP (ms each). */
+  timeoutMs?: number;
+}
+
+export interface CodeServer {
+  url: string;
+  port: number;
+  userDataDir: string;
+  extensionsDir: string;
+  /** What code-server printed so far (stdout and stderr). */
+  log(): string;
+  /** Kills code-server's process group and removes its temporary directories. */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`process ${child.pid} did not exit within ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+/** Sends `signal` to the process group led by `child` (it was started detached, i.e. under setsid). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+function httpStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/**
+ * Installs `vsix` into a fresh extensions dir, starts code-server on a free
+ * loopback port in its own process group and waits until it answers HTTP.
+ */
+export async function startCodeServer(options: StartOptions): Promise<CodeServer> {
+  const codeServer = options.codeServer ?? DEFAULT_CODE_SERVER;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  if (!existsSync(codeServer)) {
+    throw new Error(`code-server not found at ${codeServer}: run \`bash scripts/setup-e2e.sh\` first`);
+  }
+  if (!existsSync(options.vsix)) {
+    throw new Error(`extension package not found at ${options.vsix}: run \`npm run package\` first`);
+  }
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bioner-e2e-cs-'));
+  const userDataDir = path.join(tmp, 'user-data');
+  const extensionsDir = path.join(tmp, 'extensions');
+  const configFile = path.join(tmp, 'config.yaml');
+  mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  mkdirSync(extensionsDir, { recursive: true });
+  writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...options.settings }, null, 2),
+  );
+  writeFileSync(configFile, 'auth: none\ncert: false\n');
+  // Keep everything code-server and VS Code write out of $HOME.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+    XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
+    XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+    XDG_RUNTIME_DIR: path.join(tmp, 'xdg-runtime'),
+    VSCODE_AGENT_FOLDER: path.join(tmp, 'agent'),
+    // no extension gallery (code-server's default is open-vsx.org): nothing
+    // but loopback is contacted
+    EXTENSIONS_GALLERY: '{}',
+  };
+  delete env.PASSWORD;
+  delete env.HASHED_PASSWORD;
+  delete env.PORT;
+  for (const dir of ['xdg-config', 'xdg-data', 'xdg-cache', 'xdg-runtime', 'agent']) {
+    mkdirSync(path.join(tmp, dir), { recursive: true, mode: 0o700 });
+  }
+  const common = ['--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+
+  let output = '';
+  const collect = (child: ChildProcess): void => {
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  };
+  const cleanupTmp = (): void => rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+
+  // 1. install the extension
+  const installer = spawn(codeServer, [...common, '--force', '--install-extension', options.vsix], {
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  collect(installer);
+  let code: number | null;
+  try {
+    code = await waitForExit(installer, timeoutMs);
+  } catch (error) {
+    killGroup(installer, 'SIGKILL');
+    cleanupTmp();
+    throw new Error(`installing ${options.vsix} timed out:\n${output}`, { cause: error });
+  }
+  if (code !== 0 || !/successfully installed/i.test(output)) {
+    cleanupTmp();
+    throw new Error(`installing ${options.vsix} into code-server failed (exit ${code}):\n${output}`);
+  }
+
+  // 2. start the server in its own process group
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    codeServer,
+    [
+      ...common,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--disable-proxy',
+      '--ignore-last-opened',
+    ],
+    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  collect(child);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    killGroup(child, 'SIGTERM');
+    try {
+      await waitForExit(child, 10_000);
+    } catch {
+      // fall through to SIGKILL
+    }
+    // the extension host and language server are in the same group
+    killGroup(child, 'SIGKILL');
+    cleanupTmp();
+  };
+
+  // 3. wait until it answers HTTP (or dies)
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) {
+      await stop();
+      throw new Error(`code-server exited before answering HTTP:\n${output}`);
+    }
+    const status = await httpStatus(`${url}/healthz`);
+    if (status === 200) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`code-server did not answer on ${url} within ${timeoutMs} ms:\n${output}`);
+    }
+    // poll the condition again once the server has had a moment; this is a
+    // retry interval, not a synchronisation sleep
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+
+  return { url, port, userDataDir, extensionsDir, log: () => output, stop };
+}
+
+/** Launches headless Debian Chromium (its config and caches in a temporary directory, removed when it closes). */
+export async function launchBrowser(executablePath = DEFAULT_CHROMIUM): Promise<Browser> {
+  if (!existsSync(executablePath)) {
+    throw new Error(`chromium not found at ${executablePath}: run \`bash scripts/setup-e2e.sh\` first`);
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bioner-e2e-chromium-'));
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  Object.assign(env, {
+    XDG_CONFIG_HOME: path.join(tmp, 'config'),
+    XDG_CACHE_HOME: path.join(tmp, 'cache'),
+    XDG_DATA_HOME: path.join(tmp, 'data'),
+  });
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({
+      executablePath,
+      headless: true,
+      env,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+        '--disable-breakpad',
+        '--disable-crash-reporter',
+        // only loopback: every other host name fails to resolve
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+      ],
+    });
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  browser.on('disconnected', () => rmSync(tmp, { recursive: true, force: true, maxRetries: 3 }));
+  return browser;
+}
+
+/** Saves a full-page screenshot under test-results/ and returns its path (never throws). */
+export async function screenshot(page: Page, name: string): Promise<string | undefined> {
+  try {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = path.join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+    await page.screenshot({ path: file, timeout: 15_000 });
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `fn`; if it throws, saves test-results/e2e-fail-<name>.png and rethrows with the path. */
+export async function step<T>(page: Page, name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const file = await screenshot(page, `e2e-fail-${name}`);
+    if (error instanceof Error && file) error.message += `\n(screenshot: ${path.relative(REPO_ROOT, file)})`;
+    throw error;
+  }
+}
+
+const mod = process.platform === 'darwin' ? 'Meta' : 'Control';
+
+/** The text of the active editor as rendered (Monaco only renders visible lines). */
+export async function editorText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const lines = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')] as any[];
+    return lines
+      .map((line) => ({ top: parseFloat(line.style.top || '0'), text: String(line.textContent).replace(/\u00a0/g, ' ') }))
+      .sort((a, b) => a.top - b.top)
+      .map((line) => line.text)
+      .join('\n');
+  });
+}
+
+/**
+ * Opens `url` with `folder` as the workspace, then `fileName` (a name relative
+ * to the folder) through Quick Open, and waits for its Monaco editor to show
+ * the first line of the file.
+ */
+export async function openEditor(page: Page, url: string, folder: string, fileName: string, timeoutMs = 90_000): Promise<void> {
+  const target = new URL(url);
+  target.searchParams.set('folder', folder);
+  await page.goto(target.toString(), { waitUntil: 'domcontentloaded', timeout: timeoutMs });
+  // the workbench is up when the explorer shows the folder's files
+  await page.waitForSelector('.monaco-workbench', { timeout: timeoutMs });
+  const baseName = path.basename(fileName);
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: timeoutMs });
+
+  const firstLine = readFileSync(path.join(folder, fileName), 'utf8').split(/\r?\n/)[0].split('\t')[0];
+  // Quick Open; retried because the first key press can land before the
+  // workbench has registered its keybindings.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.locator('.monaco-workbench').first().focus().catch(() => undefined);
+    await page.keyboard.press(`${mod}+KeyP`);
+    const input = page.locator('.quick-input-widget input.input');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+    } catch {
+      if (Date.now() > deadline) throw new Error('Quick Open (Ctrl+P) did not open');
+      continue;
+    }
+    await input.fill(fileName);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: baseName }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    break;
+  }
+  await page.waitForSelector(`.tabs-container .tab[aria-label*="${baseName}"]`, { timeout: timeoutMs });
+  await page.waitForFunction(
+    (text: string) => {
+      const view = document.querySelector('.editor-instance .monaco-editor .view-lines');
+      return !!view && String(view.textContent).replace(/\u00a0/g, ' ').includes(text);
+    },
+    firstLine,
+    { timeout: timeoutMs },
+  );
+}
+
+/** Waits until the active editor shows at least `min` error squiggles; returns their count. */
+export async function waitForSquiggles(page: Page, min: number, timeoutMs = 45_000, selector = '.squiggly-error'): Promise<number> {
+  await page.waitForFunction(
+    ([sel, n]: [string, number]) => document.querySelectorAll(`.editor-instance .monaco-editor ${sel}`).length >= n,
+    [selector, min] as [string, number],
+    { timeout: timeoutMs },
+  );
+  return page.locator(`.editor-instance .monaco-editor ${selector}`).count();
+}
+
+/**
+ * In-page source of `findText(text)`: where the rendered text of the active
+ * editor holds `text` as a whole word (between whitespace or line ends), the
+ * first such place: `{ range, span }` with a DOM Range over its characters
+ * (which may cross token spans) and the token span holding its first
+ * character; or null. Composed into string expressions (not eval'd in the
+ * page, so the workbench's CSP does not matter).
+ */
+const FIND_TEXT = `function findText(text) {
+  const lines = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')]
+    .sort((a, b) => parseFloat(a.style.top || '0') - parseFloat(b.style.top || '0'));
+  for (const line of lines) {
+    const nodes = [];
+    const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+    const full = nodes.map((n) => n.textContent.replace(/\\u00a0/g, ' ')).join('');
+    let at = -1;
+    for (let i = full.indexOf(text); i >= 0; i = full.indexOf(text, i + 1)) {
+      const before = i === 0 ? ' ' : full[i - 1];
+      const after = i + text.length >= full.length ? ' ' : full[i + text.length];
+      if (/\\s/.test(before) && /\\s/.test(after)) { at = i; break; }
+    }
+    if (at < 0) continue;
+    const point = (offset, isEnd) => {
+      let seen = 0;
+      for (const n of nodes) {
+        const len = n.textContent.length;
+        if (offset < seen + len || (isEnd && offset === seen + len)) return [n, offset - seen];
+        seen += len;
+      }
+      const last = nodes[nodes.length - 1];
+      return [last, last.textContent.length];
+    };
+    const [startNode, startOffset] = point(at, false);
+    const [endNode, endOffset] = point(at + text.length, true);
+    const range = document.createRange();
+    range.setStart(startNode, startOffset);
+    range.setEnd(endNode, endOffset);
+    return { range, span: startNode.parentElement };
+  }
+  return null;
+}`;
+
+/** The computed CSS colour of the rendered span holding `text` in the active editor. */
+export async function tokenColor(page: Page, text: string): Promise<string> {
+  const color = (await page.evaluate(
+    `(() => { ${FIND_TEXT}; const hit = findText(${JSON.stringify(text)}); return hit ? String(getComputedStyle(hit.span).color) : null; })()`,
+  )) as string | null;
+  if (color === null) throw new Error(`no rendered span with text ${JSON.stringify(text)}`);
+  return color;
+}
+
+/**
+ * Waits until `predicate` (a JS expression over `colors`, an object from text
+ * to computed colour) holds for the rendered spans of `texts`; by default
+ * until all colours differ. Returns the colours whether or not the condition
+ * was met within `timeoutMs` (the caller asserts).
+ */
+export async function waitForTokenColors(
+  page: Page,
+  texts: string[],
+  predicate = 'new Set(Object.values(colors)).size === Object.keys(colors).length',
+  timeoutMs = 30_000,
+): Promise<Record<string, string>> {
+  const expression = `(() => {
+    ${FIND_TEXT};
+    const colors = {};
+    for (const t of ${JSON.stringify(texts)}) {
+      const hit = findText(t);
+      if (!hit) return false;
+      colors[t] = String(getComputedStyle(hit.span).color);
+    }
+    return (${predicate});
+  })()`;
+  await page.waitForFunction(expression, undefined, { timeout: timeoutMs }).catch(() => undefined);
+  const result: Record<string, string> = {};
+  for (const t of texts) result[t] = await tokenColor(page, t);
+  return result;
+}
+
+/** Moves the mouse away from the editor and waits for any hover to close. */
+export async function dismissHover(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.mouse.move(1, 1);
+  await page.waitForSelector('.monaco-hover:not(.hidden) .monaco-hover-content', { state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+}
+
+/**
+ * Hovers the mouse over the rendered text `token` and returns the text of the
+ * hover that opens. Waits until the hover's text contains `expect` (when
+ * given) and is no longer "Loading...".
+ */
+export async function hoverText(page: Page, token: string, expect?: string, timeoutMs = 30_000): Promise<string> {
+  await dismissHover(page);
+  // the middle of the token's own characters, not of a wider span
+  const box = (await page.evaluate(`(() => {
+    ${FIND_TEXT};
+    const hit = findText(${JSON.stringify(token)});
+    if (!hit) return null;
+    const r = hit.range.getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  })()`)) as { x: number; y: number } | null;
+  if (!box) throw new Error(`no rendered span with text ${JSON.stringify(token)} to hover`);
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    // small mouse moves inside the token re-trigger the hover if it was lost
+    await page.mouse.move(box.x - 1 + (attempt % 3), box.y);
+    try {
+      await page.waitForFunction(
+        (want: string | null) => {
+          const hovers = [...document.querySelectorAll('.monaco-hover:not(.hidden)')] as any[];
+          const text = hovers.map((h) => String(h.innerText ?? h.textContent)).join('\n');
+          if (!text.trim() || /^\s*Loading\.\.\.\s*$/.test(text)) return false;
+          return want === null || text.includes(want);
+        },
+        expect ?? null,
+        { timeout: Math.min(10_000, Math.max(1, deadline - Date.now())) },
+      );
+      return await page.evaluate(() =>
+        ([...document.querySelectorAll('.monaco-hover:not(.hidden)')] as any[]).map((h) => String(h.innerText ?? h.textContent)).join('\n'),
+      );
+    } catch {
+      last = await page
+        .evaluate(() => ([...document.querySelectorAll('.monaco-hover')] as any[]).map((h) => String(h.innerText ?? h.textContent)).join('\n'))
+        .catch(() => '');
+    }
+  }
+  throw new Error(`no hover${expect ? ` containing ${JSON.stringify(expect)}` : ''} over ${JSON.stringify(token)}; last hover text: ${JSON.stringify(last)}`);
+}
+
+/**
+ * Puts the cursor at 1-based `line` and 1-based character `column` of the
+ * active editor: Go to Line (Ctrl+G) to the start of the line, then arrow
+ * keys (Go to Line's own column counts tabs as several columns).
+ */
+export async function goToPosition(page: Page, line: number, column = 1): Promise<void> {
+  await page.locator('.editor-instance .monaco-editor textarea').first().focus();
+  await page.keyboard.press(`${mod}+KeyG`);
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  // Ctrl+G opens Quick Open with a ":" prefix (go to line); keep it
+  await input.fill(`:${line}:1`);
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: 10_000 });
+  await page.waitForFunction(
+    `[...document.querySelectorAll('.statusbar-item')].some((e) => /\\bLn ${line}, Col 1\\b/.test(e.textContent))`,
+    undefined,
+    { timeout: 10_000 },
+  );
+  for (let i = 1; i < column; i++) await page.keyboard.press('ArrowRight');
+}
+
+/** Opens the quick-fix menu (Ctrl+.) at `line`:`column` and returns the labels it offers. */
+export async function quickFixLabels(page: Page, line: number, column = 1, timeoutMs = 20_000): Promise<string[]> {
+  await goToPosition(page, line, column);
+  await page.keyboard.press(`${mod}+Period`);
+  const rows = page.locator('.action-widget .monaco-list-row.action');
+  await rows.first().waitFor({ state: 'visible', timeout: timeoutMs });
+  return (await rows.allInnerTexts()).map((t) => t.trim());
+}
+
+/**
+ * Applies the quick fix whose label starts with `labelPrefix` at
+ * `line`:`column`, saves the file with Ctrl+S and waits until `file` on disk
+ * changes. Returns the new file content.
+ */
+export async function applyQuickFix(
+  page: Page,
+  options: { line: number; column?: number; labelPrefix: string; file: string; timeoutMs?: number },
+): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const before = readFileSync(options.file, 'utf8');
+  const labels = await quickFixLabels(page, options.line, options.column ?? 1, timeoutMs);
+  const row = page.locator('.action-widget .monaco-list-row.action').filter({ hasText: options.labelPrefix }).first();
+  if (!labels.some((l) => l.startsWith(options.labelPrefix)) || (await row.count()) === 0) {
+    await page.keyboard.press('Escape');
+    throw new Error(`no quick fix starting with ${JSON.stringify(options.labelPrefix)} at ${options.line}:${options.column ?? 1}; offered: ${JSON.stringify(labels)}`);
+  }
+  await row.click();
+  await page.locator('.action-widget .monaco-list-row.action').first().waitFor({ state: 'hidden', timeout: 10_000 });
+  // the tab shows a dirty marker once the edit is applied
+  await page.waitForSelector('.tabs-container .tab.active.dirty', { timeout: timeoutMs });
+  await page.keyboard.press(`${mod}+KeyS`);
+  await page.waitForSelector('.tabs-container .tab.active:not(.dirty)', { timeout: timeoutMs });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = readFileSync(options.file, 'utf8');
+    if (now !== before) return now;
+    if (Date.now() > deadline) throw new Error(`${options.file} did not change on disk after the quick fix and Ctrl+S`);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // poll interval for the disk condition
+  }
+}
