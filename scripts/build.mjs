@@ -1,6 +1,8 @@
-// Bundles the extension, the language server and the CLI with esbuild.
+// Bundles the extension, the language server, its inference worker and the CLI with esbuild, and ships
+// onnxruntime-node (native, so not bundled) beside them with only this platform's binaries.
 import * as esbuild from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -11,13 +13,28 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  // onnxruntime-node ships native binaries: it stays external and is copied beside the bundle.
   external: ['vscode', 'onnxruntime-node'],
 };
 
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
+  esbuild.build({ ...common, entryPoints: ['server/src/nerWorker.ts'], outfile: 'dist/nerWorker.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js' }),
 ]);
 chmodSync('dist/cli.js', 0o755);
+shipPackage('onnxruntime-common', ['package.json', 'dist']);
+shipPackage('onnxruntime-node', ['package.json', 'dist', `bin/napi-v6/${process.platform}/${process.arch}`]);
+
+/** Copies the listed parts of a package into dist/node_modules, unless that version is there already. */
+function shipPackage(name, parts) {
+  const from = path.join('node_modules', name);
+  const to = path.join('dist', 'node_modules', name);
+  const version = (dir) => (existsSync(path.join(dir, 'package.json')) ? JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version : null);
+  if (version(to) === version(from) && parts.every((part) => existsSync(path.join(to, part)))) return;
+  rmSync(to, { recursive: true, force: true });
+  for (const part of parts) {
+    mkdirSync(path.dirname(path.join(to, part)), { recursive: true });
+    cpSync(path.join(from, part), path.join(to, part), { recursive: true });
+  }
+}

@@ -2,9 +2,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, type FileTooLargeParams } from '@common/protocol';
+import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, type FileTooLargeParams, type ModelStatus } from '@common/protocol';
 import { registerConvertCommands } from './commands/convert';
+import { registerReloadModel } from './commands/reloadModel';
+import { registerSelectModel } from './commands/selectModel';
 import { registerTreatAsBio } from './commands/treatAsBio';
+import { ModelStatusBar } from './statusBar';
 
 let client: LanguageClient | undefined;
 
@@ -14,15 +17,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module: serverModule, transport: TransportKind.ipc },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
   };
+  // Which languages get model predictions is read once: changing it needs a window reload.
+  const proseLanguages = vscode.workspace.getConfiguration('bioner').get<string[]>('proseLanguages', ['plaintext', 'markdown']);
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: LANGUAGE_ID }],
+    documentSelector: [LANGUAGE_ID, ...proseLanguages].flatMap((language) => [
+      { language, scheme: 'file' },
+      { language, scheme: 'untitled' },
+    ]),
     synchronize: { configurationSection: 'bioner' },
+    initializationOptions: { proseLanguages },
   };
   client = new LanguageClient('bioner', 'BioNER', serverOptions, clientOptions);
+  const statusBar = new ModelStatusBar();
   context.subscriptions.push(
+    statusBar,
     registerTreatAsBio(),
+    registerSelectModel(),
+    registerReloadModel(client),
     ...registerConvertCommands(),
     client.onNotification(FILE_TOO_LARGE_NOTIFICATION, (params: FileTooLargeParams) => void warnFileTooLarge(params)),
+    client.onNotification(MODEL_STATUS_NOTIFICATION, (status: ModelStatus) => statusBar.show(status)),
   );
   await client.start();
 }

@@ -10,6 +10,7 @@ export const DIAGNOSTIC_CODES = [
   'mixed-scheme',
   'invisible-character',
   'whitespace-in-token',
+  'model-disagreement',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
@@ -27,6 +28,7 @@ export const DEFAULT_SEVERITY: Record<DiagnosticCode, SeverityName> = {
   'mixed-scheme': 'error',
   'invisible-character': 'warning',
   'whitespace-in-token': 'warning',
+  'model-disagreement': 'information',
 };
 
 export const DIAGNOSTIC_SOURCE = 'bioner';

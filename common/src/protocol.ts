@@ -13,3 +13,19 @@ export interface FileTooLargeParams {
 /** Code action kinds of the whole-file conversions. */
 export const CONVERT_TO_IOB2_KIND = 'source.convert.bioner.iob2';
 export const CONVERT_TO_IOBES_KIND = 'source.convert.bioner.iobes';
+
+/** Server → client notification: the model's state, for the status bar. */
+export const MODEL_STATUS_NOTIFICATION = 'bioner/modelStatus';
+export interface ModelStatus {
+  state: 'none' | 'loading' | 'ready' | 'error';
+  /** The model folder's name. */
+  model?: string;
+  device?: string;
+  /** Words per second of model time, measured on this machine's documents. */
+  tokensPerSecond?: number;
+  /** What went wrong, or why the requested device was not used. */
+  message?: string;
+}
+
+/** Client → server request: reload the model (after fine-tuning or when the folder changed on disk). */
+export const RELOAD_MODEL_REQUEST = 'bioner/reloadModel';

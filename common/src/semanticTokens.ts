@@ -17,7 +17,7 @@ export const SEMANTIC_TOKEN_TYPES = [
 
 export type SemanticTokenType = (typeof SEMANTIC_TOKEN_TYPES)[number];
 
-export const SEMANTIC_TOKEN_MODIFIERS = ['begin'] as const;
+export const SEMANTIC_TOKEN_MODIFIERS = ['begin', 'predicted', 'lowConfidence'] as const;
 
 /** Entity class names as corpora spell them (lower-cased, separators removed) → token type. */
 const ENTITY_CLASS_TOKEN: Record<string, SemanticTokenType> = {

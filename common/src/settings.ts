@@ -1,6 +1,8 @@
 import { DEFAULT_SEVERITY, type DiagnosticCode, type SeverityName } from './diagnostics';
 
 export type SchemeSetting = 'auto' | 'IOB1' | 'IOB2' | 'IOBES' | 'BILOU';
+export type DeviceSetting = 'auto' | 'cpu' | 'cuda' | 'webgpu';
+export type BioPredictionsSetting = 'off' | 'disagreements' | 'all';
 
 /** The `bioner.*` settings the server reads; defaults mirror package.json. */
 export interface BionerSettings {
@@ -9,6 +11,19 @@ export interface BionerSettings {
   maxFileSizeMB: number;
   maxDiagnostics: number;
   severity: Record<DiagnosticCode, SeverityName>;
+  /** Model folder; '' is the bundled default model. */
+  modelPath: string;
+  device: DeviceSetting;
+  threads: number;
+  useQuantized: boolean;
+  /** Predicted entities under this confidence carry the lowConfidence modifier. */
+  lowConfidenceThreshold: number;
+  /** The model must be at least this confident to contradict gold tags (model-disagreement). */
+  disagreementThreshold: number;
+  /** Languages whose documents get model predictions (BIO files always do while a model is loaded). */
+  proseLanguages: string[];
+  /** Predicted tags beside the gold ones in BIO files, as inlay hints. */
+  bioPredictions: BioPredictionsSetting;
 }
 
 export const DEFAULT_SETTINGS: BionerSettings = {
@@ -17,6 +32,14 @@ export const DEFAULT_SETTINGS: BionerSettings = {
   maxFileSizeMB: 20,
   maxDiagnostics: 1000,
   severity: { ...DEFAULT_SEVERITY },
+  modelPath: '',
+  device: 'auto',
+  threads: 2,
+  useQuantized: false,
+  lowConfidenceThreshold: 0.6,
+  disagreementThreshold: 0.9,
+  proseLanguages: ['plaintext', 'markdown'],
+  bioPredictions: 'disagreements',
 };
 
 /** Fills what a client left out (or sent with the wrong type) with defaults. */
@@ -36,5 +59,15 @@ export function resolveSettings(raw: Partial<BionerSettings> | undefined | null)
     maxFileSizeMB: pick(r.maxFileSizeMB, DEFAULT_SETTINGS.maxFileSizeMB, (v) => isNumber(v) && (v as number) > 0),
     maxDiagnostics: pick(r.maxDiagnostics, DEFAULT_SETTINGS.maxDiagnostics, (v) => isNumber(v) && (v as number) > 0),
     severity,
+    modelPath: pick(r.modelPath, DEFAULT_SETTINGS.modelPath, (v) => typeof v === 'string'),
+    device: pick(r.device, DEFAULT_SETTINGS.device, (v) => ['auto', 'cpu', 'cuda', 'webgpu'].includes(v as string)),
+    threads: Math.trunc(pick(r.threads, DEFAULT_SETTINGS.threads, (v) => isNumber(v) && (v as number) >= 1 && (v as number) <= 64)),
+    useQuantized: pick(r.useQuantized, DEFAULT_SETTINGS.useQuantized, (v) => typeof v === 'boolean'),
+    lowConfidenceThreshold: pick(r.lowConfidenceThreshold, DEFAULT_SETTINGS.lowConfidenceThreshold, isProbability),
+    disagreementThreshold: pick(r.disagreementThreshold, DEFAULT_SETTINGS.disagreementThreshold, isProbability),
+    proseLanguages: pick(r.proseLanguages, DEFAULT_SETTINGS.proseLanguages, (v) => Array.isArray(v) && v.every((x) => typeof x === 'string')),
+    bioPredictions: pick(r.bioPredictions, DEFAULT_SETTINGS.bioPredictions, (v) => ['off', 'disagreements', 'all'].includes(v as string)),
   };
 }
+
+const isProbability = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;

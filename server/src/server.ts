@@ -1,13 +1,27 @@
 /** The BioNER language server: capabilities and handlers, each delegating to a module in features/. */
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult, type SemanticTokensParams, type SemanticTokensRangeParams } from 'vscode-languageserver/node';
+import {
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Hover,
+  type InitializeResult,
+  type SemanticTokens,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, type FileTooLargeParams } from '@common/protocol';
-import type { ConllAnalysis } from './core/conll/analysis';
-import { AnalysisStore } from './features/analysisStore';
+import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, RELOAD_MODEL_REQUEST, type FileTooLargeParams } from '@common/protocol';
+import type { BionerSettings } from '@common/settings';
+import { analyzeConll, type ConllAnalysis } from './core/conll/analysis';
+import type { Finding } from './core/checks/finding';
+import { bioInlayHints, bioPredictionHover, disagreementFindings, predictBio, type BioPredictions } from './features/bioPredictions';
 import { CODE_ACTION_KINDS, codeActions } from './features/codeActions';
 import { toDiagnostics } from './features/diagnostics';
-import { hover } from './features/hover';
-import { SEMANTIC_TOKENS_LEGEND, semanticTokens } from './features/semanticTokens';
+import { DocumentStore } from './features/documentStore';
+import { hover as goldHover } from './features/hover';
+import { ModelService } from './features/modelService';
+import { withProgress } from './features/progress';
+import { analyzeProse, proseHover, proseSemanticTokens, type ProseAnalysis } from './features/proseNer';
+import { SEMANTIC_TOKENS_LEGEND, semanticTokens as goldSemanticTokens } from './features/semanticTokens';
 import { SettingsCache } from './features/settings';
 import { documentSymbols, foldingRanges } from './features/structure';
 
@@ -15,35 +29,99 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const settings = new SettingsCache(connection);
 
-const store = new AnalysisStore({
+function publish(document: TextDocument, findings: Finding[], current: BionerSettings): void {
+  void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: toDiagnostics(document.uri, findings, current) });
+}
+
+function tooLarge(document: TextDocument, current: BionerSettings): void {
+  const params: FileTooLargeParams = { uri: document.uri, sizeMB: document.getText().length / 1024 / 1024, limitMB: current.maxFileSizeMB };
+  void connection.sendNotification(FILE_TOO_LARGE_NOTIFICATION, params);
+  void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
+}
+
+function analysisFailed(document: TextDocument, error: Error): void {
+  connection.console.error(`BioNER: analysis of ${document.uri} failed: ${error.stack ?? error.message}`);
+}
+
+const models = new ModelService(
+  (status) => void connection.sendNotification(MODEL_STATUS_NOTIFICATION, status),
+  () => {
+    bioPredictions.refreshAll();
+    prose.refreshAll();
+  },
+);
+
+/** Gold checks: structure and tags, cheap, on every change. */
+const conll = new DocumentStore<ConllAnalysis>({
   settingsFor: (uri) => settings.get(uri),
   debounceMs: 300,
+  onError: analysisFailed,
+  analyze: (document, current, control) => analyzeConll(document.getText(), current, { checkpoint: control.checkpoint }),
   onAnalysed(document, analysis, current) {
-    if (!analysis) {
-      const params: FileTooLargeParams = { uri: document.uri, sizeMB: document.getText().length / 1024 / 1024, limitMB: current.maxFileSizeMB };
-      void connection.sendNotification(FILE_TOO_LARGE_NOTIFICATION, params);
-      void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
-      return;
-    }
-    const diagnostics = toDiagnostics(document.uri, analysis.findings, current);
-    void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
+    if (!analysis) tooLarge(document, current);
+    else publish(document, analysis.findings, current);
   },
 });
 
-const isBio = (document: TextDocument | undefined): document is TextDocument => document?.languageId === LANGUAGE_ID;
+/** The model over a BIO file's sentences, once its gold analysis is there. */
+const bioPredictions = new DocumentStore<BioPredictions | null>({
+  settingsFor: (uri) => settings.get(uri),
+  debounceMs: 500,
+  onError: analysisFailed,
+  async analyze(document, current, control) {
+    const engine = await models.get(current);
+    const analysis = engine && (await conll.get(document));
+    if (!engine || !analysis) return null;
+    const result = await withProgress(connection, document.uri, (progress) =>
+      predictBio(analysis, engine, { isCancelled: () => control.isStale() || progress.cancelled(), onProgress: progress.onProgress }),
+    );
+    models.reportSpeed();
+    return result;
+  },
+  onAnalysed(document, bio, current) {
+    if (!bio) return;
+    publish(document, [...bio.analysis.findings, ...disagreementFindings(bio, current)], current);
+    void connection.languages.inlayHint.refresh();
+  },
+});
 
-/** Runs a request handler on the current analysis of a BIO document; null when there is none. */
-function withAnalysis<P extends { textDocument: { uri: string } }, R>(handler: (params: P, analysis: ConllAnalysis) => R) {
+/** The model over plain text and Markdown. */
+const prose = new DocumentStore<ProseAnalysis | null>({
+  settingsFor: (uri) => settings.get(uri),
+  debounceMs: 500,
+  onError: analysisFailed,
+  async analyze(document, current, control) {
+    const engine = await models.get(current);
+    if (!engine) return null;
+    const result = await withProgress(connection, document.uri, (progress) =>
+      analyzeProse(document, engine, { isCancelled: () => control.isStale() || progress.cancelled(), onProgress: progress.onProgress }),
+    );
+    models.reportSpeed();
+    return result;
+  },
+  onAnalysed: () => void connection.languages.semanticTokens.refresh(),
+});
+
+const isBio = (document: TextDocument | undefined): document is TextDocument => document?.languageId === LANGUAGE_ID;
+const proseLanguages = new Set(['plaintext', 'markdown']);
+const isProse = (document: TextDocument | undefined): document is TextDocument => !!document && proseLanguages.has(document.languageId);
+
+function bioHandler<P extends { textDocument: { uri: string } }, R>(handler: (params: P, analysis: ConllAnalysis) => R) {
   return async (params: P): Promise<R | null> => {
     const document = documents.get(params.textDocument.uri);
     if (!isBio(document)) return null;
-    const analysis = await store.get(document);
+    const analysis = await conll.get(document);
     return analysis ? handler(params, analysis) : null;
   };
 }
 
 connection.onInitialize((params): InitializeResult => {
   settings.supported = params.capabilities.workspace?.configuration === true;
+  const languages = params.initializationOptions?.proseLanguages;
+  if (Array.isArray(languages)) {
+    proseLanguages.clear();
+    for (const language of languages) proseLanguages.add(String(language));
+  }
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -51,6 +129,7 @@ connection.onInitialize((params): InitializeResult => {
       hoverProvider: true,
       foldingRangeProvider: true,
       documentSymbolProvider: true,
+      inlayHintProvider: true,
       semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true, range: true },
     },
     serverInfo: { name: 'bioner', version: '0.1.0' },
@@ -59,25 +138,65 @@ connection.onInitialize((params): InitializeResult => {
 
 connection.onDidChangeConfiguration(() => {
   settings.clear();
-  store.refreshAll();
+  conll.refreshAll();
+  bioPredictions.refreshAll();
+  prose.refreshAll();
 });
 
+connection.onRequest(RELOAD_MODEL_REQUEST, () => models.reload());
+
 documents.onDidChangeContent(({ document }) => {
-  if (isBio(document)) store.changed(document);
+  if (isBio(document)) {
+    conll.changed(document);
+    bioPredictions.changed(document);
+  } else if (isProse(document)) prose.changed(document);
 });
 documents.onDidClose(({ document }) => {
-  store.closed(document.uri);
+  for (const store of [conll, bioPredictions, prose]) store.closed(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
 
-connection.onCodeAction(withAnalysis(codeActions));
-connection.onHover(withAnalysis((params, analysis) => hover(analysis, params.position)));
-connection.onFoldingRanges(withAnalysis((_params, analysis) => foldingRanges(analysis)));
-connection.onDocumentSymbol(withAnalysis((_params, analysis) => documentSymbols(analysis)));
-const fullTokens = withAnalysis((_params: SemanticTokensParams, analysis) => semanticTokens(analysis));
-const rangeTokens = withAnalysis((params: SemanticTokensRangeParams, analysis) => semanticTokens(analysis, params.range));
-connection.languages.semanticTokens.on(async (params) => (await fullTokens(params)) ?? { data: [] });
-connection.languages.semanticTokens.onRange(async (params) => (await rangeTokens(params)) ?? { data: [] });
+connection.onCodeAction(bioHandler(codeActions));
+connection.onFoldingRanges(bioHandler((_params, analysis) => foldingRanges(analysis)));
+connection.onDocumentSymbol(bioHandler((_params, analysis) => documentSymbols(analysis)));
+
+connection.onHover(async (params): Promise<Hover | null> => {
+  const document = documents.get(params.textDocument.uri);
+  if (isProse(document)) {
+    const analysis = await prose.get(document);
+    return analysis ? proseHover(analysis, params.position) : null;
+  }
+  if (!isBio(document)) return null;
+  const analysis = await conll.get(document);
+  const gold = analysis && goldHover(analysis, params.position);
+  const bio = await bioPredictions.get(document);
+  const model = bio && bioPredictionHover(bio, params.position.line);
+  if (!gold || !model) return gold ?? null;
+  return { ...gold, contents: { kind: 'markdown', value: `${(gold.contents as { value: string }).value}\n\n---\n\n${model}` } };
+});
+
+connection.languages.inlayHint.on(async (params) => {
+  const document = documents.get(params.textDocument.uri);
+  if (!isBio(document)) return [];
+  const bio = await bioPredictions.get(document);
+  return bio ? bioInlayHints(bio, params.range, await settings.get(document.uri)) : [];
+});
+
+async function semanticTokens(uri: string, range?: Parameters<typeof goldSemanticTokens>[1]): Promise<SemanticTokens> {
+  const document = documents.get(uri);
+  if (isBio(document)) {
+    const analysis = await conll.get(document);
+    if (analysis) return goldSemanticTokens(analysis, range);
+  } else if (isProse(document)) {
+    const analysis = await prose.get(document);
+    if (analysis) return proseSemanticTokens(analysis, await settings.get(uri));
+  }
+  return { data: [] };
+}
+connection.languages.semanticTokens.on((params) => semanticTokens(params.textDocument.uri));
+connection.languages.semanticTokens.onRange((params) => semanticTokens(params.textDocument.uri, params.range));
+
+connection.onShutdown(() => models.dispose());
 
 documents.listen(connection);
 connection.listen();

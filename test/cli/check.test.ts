@@ -33,7 +33,7 @@ test('check --format json lists findings with 1-based positions and fixes', () =
   const result = bioner('check', errors, '--format', 'json');
   const report = JSON.parse(result.stdout);
   assert.deepEqual(
-    report.files[0].findings.map((f: { code: string; line: number; column: number; fixes: { newText: string }[] }) => [f.code, f.line, f.column, f.fixes[0]?.newText]),
+    report.files[0].findings.map((f: { code: string; line: number; column: number; fixes: { edits: { newText: string }[] }[] }) => [f.code, f.line, f.column, f.fixes[0]?.edits[0].newText]),
     [
       ['invalid-start', 2, 3, 'B-Disease'],
       ['malformed-tag', 4, 3, 'B-Disease'],

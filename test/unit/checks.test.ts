@@ -12,7 +12,7 @@ function flagged(text: string, settings: Partial<BionerSettings> = {}): [number,
 function fixesAt(text: string, line: number): string[] {
   return checkText(text, DEFAULT_SETTINGS)
     .findings.filter((f) => f.line === line - 1)
-    .flatMap((f) => f.fixes.map((x) => x.edit.newText));
+    .flatMap((f) => f.fixes.map((x) => x.edits[0].newText));
 }
 
 const CLEAN = bio('Aspirin B-Chemical', 'induced O', 'renal B-Disease', 'failure I-Disease', 'failure B-Disease', '. O', '', 'No O', 'change O', '. O');

@@ -4,6 +4,7 @@ import { CONVERT_TO_IOB2_KIND, CONVERT_TO_IOBES_KIND } from '@common/protocol';
 import { DIAGNOSTIC_SOURCE } from '@common/diagnostics';
 import type { ConllAnalysis } from '../core/conll/analysis';
 import { conversionEdits, type TargetScheme } from '../core/conll/convert';
+import type { SpanEdit } from '../core/checks/finding';
 import type { DiagnosticData } from './diagnostics';
 import { spanToRange } from './ranges';
 
@@ -23,7 +24,7 @@ export function codeActions(params: CodeActionParams, analysis: ConllAnalysis): 
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: fix.preferred,
-          edit: { changes: { [uri]: [{ range: spanToRange(fix.edit), newText: fix.edit.newText }] } },
+          edit: { changes: { [uri]: fix.edits.map(toTextEdit) } },
         });
       }
     }
@@ -45,15 +46,19 @@ export function codeActions(params: CodeActionParams, analysis: ConllAnalysis): 
   return actions;
 }
 
-/** One preferred fix per line (the first), so that no two edits of a fix-all overlap. */
+const toTextEdit = (edit: SpanEdit): TextEdit => ({ range: spanToRange(edit), newText: edit.newText });
+
+/** The preferred fix of each finding, skipping fixes that touch a line an earlier fix already edits. */
 function preferredFixEdits(analysis: ConllAnalysis): TextEdit[] {
   const edits: TextEdit[] = [];
   const lines = new Set<number>();
   for (const finding of analysis.findings) {
     const fix = finding.fixes.find((f) => f.preferred);
-    if (!fix || lines.has(fix.edit.line)) continue;
-    lines.add(fix.edit.line);
-    edits.push({ range: spanToRange(fix.edit), newText: fix.edit.newText });
+    if (!fix || fix.edits.some((e) => lines.has(e.line))) continue;
+    for (const edit of fix.edits) {
+      lines.add(edit.line);
+      edits.push(toTextEdit(edit));
+    }
   }
   return edits;
 }

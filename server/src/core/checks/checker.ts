@@ -4,7 +4,7 @@ import { LayoutScanner, type Layout } from '../conll/layout';
 import { SentenceReader, tagOf, type TokenLine } from '../conll/reader';
 import { formatTag } from '../conll/tags';
 import { LineIndex, linesOfFile, type Line } from '../text/lines';
-import type { Finding } from './finding';
+import { replaceWith, type Finding } from './finding';
 import { findLabelTypos, type LabelTypo } from './labelTypos';
 import { checkTokenLine } from './lineChecks';
 import { checkSentence } from './sequenceChecks';
@@ -111,7 +111,7 @@ class FindingCollector {
       code: 'label-typo',
       ...span,
       message: `Label '${typo.type}' occurs ${typo.count}× but '${typo.intended}' ${typo.intendedCount}×: probably a typo`,
-      fixes: [{ title: `Change to ${replacement}`, edit: { ...span, newText: replacement }, preferred: true }],
+      fixes: [replaceWith(`Change to ${replacement}`, span, replacement)],
       related: [{ line: typo.intendedFirstLine, start: 0, end: 0, message: `First use of '${typo.intended}'` }],
     });
   }

@@ -8,12 +8,21 @@ export interface Span {
   end: number;
 }
 
-/** A replacement that fixes a finding. */
+export interface SpanEdit extends Span {
+  newText: string;
+}
+
+/** Replacements that fix a finding. */
 export interface Fix {
   title: string;
-  edit: Span & { newText: string };
+  edits: SpanEdit[];
   /** The fix an editor applies with "auto fix". */
   preferred?: boolean;
+}
+
+/** The usual fix: one span replaced. */
+export function replaceWith(title: string, span: Span, newText: string, preferred = true): Fix {
+  return { title, edits: [{ line: span.line, start: span.start, end: span.end, newText }], preferred };
 }
 
 export interface Finding extends Span {

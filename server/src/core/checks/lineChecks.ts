@@ -1,7 +1,7 @@
 /** Checks of a single token line: columns, the tag's form, and the characters of each column. */
 import type { Layout } from '../conll/layout';
 import type { TokenLine } from '../conll/reader';
-import type { Finding, Span } from './finding';
+import { replaceWith, type Finding, type Span } from './finding';
 
 export function checkTokenLine(token: TokenLine, layout: Layout, report: (finding: Finding) => void): void {
   const { line, columns, tagColumn, tagParse } = token;
@@ -25,7 +25,7 @@ export function checkTokenLine(token: TokenLine, layout: Layout, report: (findin
       code: 'malformed-tag',
       ...span,
       message: `Malformed tag '${tagColumn.text}': ${tagParse.reason}`,
-      fixes: suggestion ? [{ title: `Change to ${suggestion}`, edit: { ...span, newText: suggestion }, preferred: true }] : [],
+      fixes: suggestion ? [replaceWith(`Change to ${suggestion}`, span, suggestion)] : [],
     });
   }
   for (const column of columns) checkCharacters(column.text, column.start, layout, at, report);
@@ -49,7 +49,7 @@ function checkCharacters(
       code: 'invisible-character',
       ...span,
       message: `Invisible or unusual character U+${code} (${characterName(match[0])})`,
-      fixes: [{ title: `Remove U+${code}`, edit: { ...span, newText: '' }, preferred: true }],
+      fixes: [replaceWith(`Remove U+${code}`, span, '')],
     });
   }
   // In a space-separated file spaces are separators, so only tab-separated columns can hold whitespace.
@@ -62,7 +62,7 @@ function checkCharacters(
       code: 'whitespace-in-token',
       ...span,
       message: edge ? `Column '${text}' has leading or trailing whitespace` : `Token '${text}' contains whitespace`,
-      fixes: edge ? [{ title: 'Remove the whitespace', edit: { ...span, newText: '' }, preferred: true }] : [],
+      fixes: edge ? [replaceWith('Remove the whitespace', span, '')] : [],
     });
   }
 }

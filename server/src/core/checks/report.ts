@@ -46,7 +46,7 @@ export function formatJson(reports: FileReport[], severity: Severities): string 
       column: f.start + 1,
       endColumn: f.end + 1,
       message: f.message,
-      fixes: f.fixes.map((x) => ({ title: x.title, newText: x.edit.newText })),
+      fixes: f.fixes.map((x) => ({ title: x.title, edits: x.edits.map((e) => ({ line: e.line + 1, column: e.start + 1, endColumn: e.end + 1, newText: e.newText })) })),
     })),
   }));
   return JSON.stringify({ files }, null, 2);
@@ -78,12 +78,10 @@ export function formatSarif(reports: FileReport[], severity: Severities, toolVer
               artifactChanges: [
                 {
                   artifactLocation: { uri: uri(r.path) },
-                  replacements: [
-                    {
-                      deletedRegion: { startLine: x.edit.line + 1, startColumn: x.edit.start + 1, endLine: x.edit.line + 1, endColumn: x.edit.end + 1 },
-                      insertedContent: { text: x.edit.newText },
-                    },
-                  ],
+                  replacements: x.edits.map((e) => ({
+                    deletedRegion: { startLine: e.line + 1, startColumn: e.start + 1, endLine: e.line + 1, endColumn: e.end + 1 },
+                    insertedContent: { text: e.newText },
+                  })),
                 },
               ],
             })),

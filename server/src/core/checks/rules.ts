@@ -12,4 +12,5 @@ export const RULE_HELP: Record<DiagnosticCode, string> = {
   'mixed-scheme': 'A tag of another tagging scheme than the file’s (e.g. S-X in an IOB2 file).',
   'invisible-character': 'A zero-width, no-break, bidirectional or control character in a token.',
   'whitespace-in-token': 'Whitespace inside a column of a tab-separated file.',
+  'model-disagreement': 'The model confidently disagrees with the gold tags of a sentence (editor only, needs a model).',
 };

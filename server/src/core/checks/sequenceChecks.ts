@@ -3,7 +3,7 @@ import type { Layout } from '../conll/layout';
 import { tagOf, type TokenLine } from '../conll/reader';
 import { mapToScheme, validateSequence } from '../conll/sequence';
 import { formatTag, SCHEME_PREFIXES } from '../conll/tags';
-import type { Finding, Span } from './finding';
+import { replaceWith, type Finding, type Span } from './finding';
 
 /**
  * `canonicalType` reads a probable label typo as the label it misspells, so that the typo is reported once (as
@@ -33,7 +33,7 @@ export function checkSentence(
       code: 'mixed-scheme',
       ...span,
       message: `'${formatTag(tag)}' belongs to another tagging scheme; this file is ${scheme}`,
-      fixes: [{ title: `Change to ${replacement}`, edit: { ...span, newText: replacement }, preferred: true }],
+      fixes: [replaceWith(`Change to ${replacement}`, span, replacement)],
     });
   });
   for (const issue of validateSequence(mapped, scheme)) {
@@ -42,11 +42,9 @@ export function checkSentence(
       code: issue.code,
       ...span,
       message: issue.message[0].toUpperCase() + issue.message.slice(1),
-      fixes: issue.suggestions.map((tag, i) => ({
-        title: `Change to ${tag}${issue.code === 'type-switch' ? (i === 0 ? ' (continue the entity)' : ' (start a new entity)') : ''}`,
-        edit: { ...span, newText: tag },
-        preferred: i === 0,
-      })),
+      fixes: issue.suggestions.map((tag, i) =>
+        replaceWith(`Change to ${tag}${issue.code === 'type-switch' ? (i === 0 ? ' (continue the entity)' : ' (start a new entity)') : ''}`, span, tag, i === 0),
+      ),
     });
   }
 }

@@ -3,8 +3,8 @@ import type { SchemeSetting } from '@common/settings';
 import type { Span } from '../checks/finding';
 import type { Layout } from './layout';
 import { SentenceReader, tagOf, type TokenLine } from './reader';
-import { chunkEntities, mapToScheme } from './sequence';
-import { formatTag, type Prefix } from './tags';
+import { chunkEntities, mapToScheme, type Chunk } from './sequence';
+import { formatTag, type Prefix, type Scheme } from './tags';
 import { LineIndex, type Line } from '../text/lines';
 import { applyLineEdits } from '../text/edits';
 import { LayoutScanner } from './layout';
@@ -15,18 +15,25 @@ export interface TagEdit extends Span {
   newText: string;
 }
 
-/** Tags of one sentence in the target scheme; tokens without a usable tag keep theirs (null). */
-export function convertSentence(tokens: TokenLine[], layout: Layout, target: TargetScheme): (string | null)[] {
-  const tags = mapToScheme(tokens.map(tagOf), layout.scheme);
-  const out: (string | null)[] = tags.map((tag) => (tag ? 'O' : null));
-  for (const chunk of chunkEntities(tags)) {
+/** Tags of `length` tokens spelling these entities in a scheme (IOB1 is written as IOB2). */
+export function tagsForChunks(chunks: readonly Chunk[], length: number, scheme: Scheme): string[] {
+  const [closing, single]: Prefix[] = scheme === 'BILOU' ? ['L', 'U'] : scheme === 'IOBES' ? ['E', 'S'] : ['I', 'B'];
+  const out = new Array<string>(length).fill('O');
+  for (const chunk of chunks) {
     for (let i = chunk.start; i < chunk.end; i++) {
-      let prefix: Prefix = i === chunk.start ? 'B' : 'I';
-      if (target === 'IOBES' && i === chunk.end - 1) prefix = i === chunk.start ? 'S' : 'E';
+      const last = i === chunk.end - 1;
+      const prefix: Prefix = i === chunk.start ? (last ? single : 'B') : last ? closing : 'I';
       out[i] = formatTag({ prefix, type: chunk.type });
     }
   }
   return out;
+}
+
+/** Tags of one sentence in the target scheme; tokens without a usable tag keep theirs (null). */
+export function convertSentence(tokens: TokenLine[], layout: Layout, target: TargetScheme): (string | null)[] {
+  const tags = mapToScheme(tokens.map(tagOf), layout.scheme);
+  const converted = tagsForChunks(chunkEntities(tags), tags.length, target);
+  return converted.map((tag, i) => (tags[i] ? tag : null));
 }
 
 export function conversionEdits(lines: Iterable<Line>, layout: Layout, target: TargetScheme): TagEdit[] {

@@ -15,6 +15,7 @@ export interface StructureSink {
   sentence(tokens: TokenLine[]): void;
   docstart?(line: Line): void;
   comment?(line: Line): void;
+  blank?(line: Line): void;
 }
 
 /** Index of the tag column in a line of `count` columns; negative settings count from the end. */
@@ -56,6 +57,7 @@ export class SentenceReader {
     }
     this.flush();
     if (kind === 'docstart') this.sink.docstart?.(line);
+    else this.sink.blank?.(line);
   }
 
   end(): void {

@@ -42,6 +42,22 @@ export class LineIndex {
     return number === 0 && raw.startsWith(BOM) ? { number, text: raw.slice(1), offset: 1 } : { number, text: raw, offset: 0 };
   }
 
+  /** Line and UTF-16 column of a document offset. */
+  positionAt(offset: number): { line: number; character: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: offset - this.starts[lo] };
+  }
+
+  offsetAt(position: { line: number; character: number }): number {
+    return (this.starts[position.line] ?? this.text.length) + position.character;
+  }
+
   *lines(from = 0, to = this.lineCount): Generator<Line> {
     for (let n = from; n < to; n++) yield this.line(n);
   }

@@ -1,11 +1,10 @@
 /** `bioner convert`: rewrites a BIO file's tags in IOB2 or IOBES, to stdout or to a new file. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { BionerSettings } from '@common/settings';
-import { convertText, type TargetScheme } from './conll/convert';
-import { parseArgs, UsageError } from './cliArgs';
+import { convertText, type TargetScheme } from '../core/conll/convert';
+import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
 
-export async function runConvert(argv: string[], settingsFromArgs: (values: Record<string, string | undefined>) => BionerSettings): Promise<number> {
-  const args = parseArgs(argv, { values: ['to', 'output', 'tag-column', 'scheme'], flags: [] });
+export async function runConvert(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { values: ['to', 'output', ...LAYOUT_OPTIONS], flags: [] });
   if (args.positional.length !== 1) throw new UsageError('convert takes one file');
   const target = (args.values.to ?? '').toUpperCase();
   if (target !== 'IOB2' && target !== 'IOBES') throw new UsageError('--to must be iob2 or iobes');

@@ -1,4 +1,6 @@
 /** A small argument parser: positional arguments, `--name value` / `--name=value` options and flags. */
+import { resolveSettings, type BionerSettings } from '@common/settings';
+
 export class UsageError extends Error {}
 
 export interface ParsedArgs {
@@ -24,4 +26,15 @@ export function parseArgs(argv: string[], spec: { values: string[]; flags: strin
     } else throw new UsageError(`unknown option --${name}`);
   }
   return parsed;
+}
+
+/** Options every command reading BIO files accepts. */
+export const LAYOUT_OPTIONS = ['tag-column', 'scheme'];
+
+export function settingsFromArgs(values: Record<string, string | undefined>): BionerSettings {
+  const tagColumn = values['tag-column'];
+  if (tagColumn !== undefined && !/^-?\d+$/.test(tagColumn)) throw new UsageError(`--tag-column takes an integer, not '${tagColumn}'`);
+  const scheme = values.scheme;
+  if (scheme && !['auto', 'IOB1', 'IOB2', 'IOBES', 'BILOU'].includes(scheme)) throw new UsageError(`unknown scheme '${scheme}'`);
+  return resolveSettings({ tagColumn: tagColumn === undefined ? undefined : Number(tagColumn), scheme: scheme as BionerSettings['scheme'] });
 }

@@ -1,0 +1,102 @@
+/** `bioner annotate`: model predictions for a BIO file (tag appended as a column) or for prose (JSON lines). */
+import { createWriteStream, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { readCorpus, scanLayout, wordsOf, type CorpusItem } from '../core/conll/corpus';
+import type { NerEngine, SentencePrediction } from '../core/ner/engine';
+import type { ProseFormat } from '../core/prose/mask';
+import { segmentProse } from '../core/prose/segment';
+import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
+import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS } from './model';
+
+const BIO_EXTENSIONS = new Set(['.bio', '.iob', '.iob2', '.bioes', '.iobes', '.bilou', '.conll', '.tsv']);
+/** Sentences sent to the engine at once: enough to batch by length, little enough to stream. */
+const CHUNK = 512;
+
+type Output = { write(text: string): void; close(): Promise<void> };
+
+function openOutput(file: string | undefined): Output {
+  if (!file) return { write: (t) => void process.stdout.write(t), close: async () => undefined };
+  const stream = createWriteStream(file);
+  return { write: (t) => void stream.write(t), close: () => new Promise((resolve) => stream.end(resolve)) };
+}
+
+export async function runAnnotate(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { values: ['format', 'input', 'output', ...MODEL_OPTIONS, ...LAYOUT_OPTIONS], flags: MODEL_FLAGS });
+  if (args.positional.length !== 1) throw new UsageError('annotate takes one file');
+  const [file] = args.positional;
+  const format = args.values.format ?? 'conll';
+  if (format !== 'conll' && format !== 'jsonl') throw new UsageError(`unknown format '${format}' (conll or jsonl)`);
+  const input = args.values.input ?? (BIO_EXTENSIONS.has(path.extname(file).toLowerCase()) ? 'bio' : /\.(md|markdown)$/i.test(file) ? 'markdown' : 'text');
+  if (!['bio', 'text', 'markdown'].includes(input)) throw new UsageError(`unknown input kind '${input}' (bio, text or markdown)`);
+  const engine = await loadEngine(args.values, args.flags);
+  const output = openOutput(args.values.output);
+  try {
+    if (input === 'bio') await annotateBio(file, engine, format, args.values, output);
+    else await annotateProse(readFileSync(file, 'utf8'), input === 'markdown' ? 'markdown' : 'plaintext', engine, format, output);
+  } finally {
+    await output.close();
+    await engine.dispose();
+  }
+  return 0;
+}
+
+async function annotateBio(file: string, engine: NerEngine, format: string, values: Record<string, string | undefined>, output: Output): Promise<void> {
+  const layout = await scanLayout(file, settingsFromArgs(values));
+  const separator = layout.separator === 'tab' ? '\t' : ' ';
+  let pending: CorpusItem[] = [];
+  let done = 0;
+  const flush = async () => {
+    const sentences = pending.filter((i): i is Extract<CorpusItem, { kind: 'sentence' }> => i.kind === 'sentence');
+    const predictions = await engine.predict(sentences.map((s) => wordsOf(s.tokens)));
+    let k = 0;
+    for (const item of pending) {
+      if (item.kind === 'line') {
+        if (format === 'conll') output.write(item.line.text + '\n');
+        continue;
+      }
+      const prediction = predictions[k++];
+      if (format === 'conll') output.write(item.tokens.map((t, i) => `${t.line.text}${separator}${prediction.labels[i]}\n`).join(''));
+      else output.write(JSON.stringify(sentenceJson(wordsOf(item.tokens), prediction)) + '\n');
+    }
+    done += sentences.length;
+    process.stderr.write(`\rannotated ${done}/${layout.sentences} sentences`);
+    pending = [];
+  };
+  for await (const item of readCorpus(file, layout)) {
+    pending.push(item);
+    if (pending.length >= CHUNK) await flush();
+  }
+  await flush();
+  process.stderr.write(` (${Math.round(engine.wordsPerSecond)} tokens/s on ${engine.device})\n`);
+}
+
+function sentenceJson(words: string[], prediction: SentencePrediction) {
+  return {
+    tokens: words,
+    labels: prediction.labels,
+    entities: prediction.spans.map((s) => ({ start: s.start, end: s.end, type: s.type, text: words.slice(s.start, s.end).join(' '), confidence: round(s.confidence) })),
+  };
+}
+
+const round = (x: number) => Math.round(x * 10000) / 10000;
+
+async function annotateProse(text: string, proseFormat: ProseFormat, engine: NerEngine, format: string, output: Output): Promise<void> {
+  const sentences = segmentProse(text, proseFormat);
+  const predictions = await engine.predict(sentences.map((s) => s.words.map((w) => w.text)));
+  sentences.forEach((sentence, i) => {
+    const { words } = sentence;
+    const prediction = predictions[i];
+    if (format === 'conll') {
+      output.write(words.map((w, k) => `${w.text}\t${prediction.labels[k]}\n`).join('') + '\n');
+      return;
+    }
+    const entities = prediction.spans.map((s) => ({
+      start: words[s.start].start,
+      end: words[s.end - 1].end,
+      type: s.type,
+      text: text.slice(words[s.start].start, words[s.end - 1].end),
+      confidence: round(s.confidence),
+    }));
+    output.write(JSON.stringify({ start: sentence.start, end: sentence.end, text: text.slice(sentence.start, sentence.end), entities }) + '\n');
+  });
+}

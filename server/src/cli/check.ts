@@ -1,0 +1,28 @@
+/** `bioner check`: the editor's checks over files, as text, JSON or SARIF; exit 1 on error-level findings. */
+import { writeFileSync } from 'node:fs';
+import { checkFile } from '../core/checks/checker';
+import { formatJson, formatSarif, formatText, visibleFindings, type FileReport } from '../core/checks/report';
+import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
+import { VERSION } from './version';
+
+export async function runCheck(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { values: ['format', 'output', ...LAYOUT_OPTIONS], flags: [] });
+  if (args.positional.length === 0) throw new UsageError('check needs at least one file');
+  const format = args.values.format ?? 'text';
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format '${format}' (text, json or sarif)`);
+  const settings = settingsFromArgs(args.values);
+  const reports: FileReport[] = [];
+  for (const path of args.positional) {
+    try {
+      reports.push({ path, findings: (await checkFile(path, settings)).findings });
+    } catch (error) {
+      reports.push({ path, findings: [], error: (error as Error).message });
+    }
+  }
+  const text =
+    format === 'json' ? formatJson(reports, settings.severity) : format === 'sarif' ? formatSarif(reports, settings.severity, VERSION) : formatText(reports, settings.severity);
+  if (args.values.output) writeFileSync(args.values.output, text + '\n');
+  else process.stdout.write(text + '\n');
+  const failed = reports.some((r) => r.error || visibleFindings(r.findings, settings.severity).some((f) => settings.severity[f.code] === 'error'));
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,35 @@
+/** Streams a BIO/CoNLL file as sentences and the lines between them, in file order, for any file size. */
+import type { SchemeSetting } from '@common/settings';
+import { linesOfFile, type Line } from '../text/lines';
+import { LayoutScanner, type Layout } from './layout';
+import { SentenceReader, type TokenLine } from './reader';
+
+export type CorpusItem = { kind: 'sentence'; tokens: TokenLine[] } | { kind: 'line'; line: Line };
+
+export async function scanLayout(path: string, settings: { tagColumn: number; scheme: SchemeSetting }): Promise<Layout> {
+  const scanner = new LayoutScanner(settings.tagColumn, settings.scheme);
+  for await (const line of linesOfFile(path)) scanner.push(line);
+  return scanner.finish();
+}
+
+export async function* readCorpus(path: string, layout: Layout): AsyncGenerator<CorpusItem> {
+  const queue: CorpusItem[] = [];
+  const asLine = (line: Line) => queue.push({ kind: 'line', line });
+  const reader = new SentenceReader(layout.separator, layout.tagSetting, {
+    sentence: (tokens) => queue.push({ kind: 'sentence', tokens }),
+    docstart: asLine,
+    comment: asLine,
+    blank: asLine,
+  });
+  for await (const line of linesOfFile(path)) {
+    reader.push(line);
+    yield* queue.splice(0);
+  }
+  reader.end();
+  yield* queue.splice(0);
+}
+
+/** The words of a sentence: the first column of each token line. */
+export function wordsOf(tokens: readonly TokenLine[]): string[] {
+  return tokens.map((t) => t.columns[0]?.text ?? '');
+}

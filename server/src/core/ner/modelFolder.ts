@@ -1,0 +1,129 @@
+/**
+ * A model folder in the Hugging Face Optimum / transformers.js layout: config.json (id2label), tokenizer.json,
+ * onnx/model.onnx. Loading validates everything and says exactly what is wrong.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseTag } from '../conll/tags';
+import type { Crf } from './viterbi';
+
+/** The embedded default model, beside the bundles (dist/../models/default). */
+export const DEFAULT_MODEL_DIR = path.join(__dirname, '..', 'models', 'default');
+
+export class ModelFolderError extends Error {
+  constructor(
+    readonly folder: string,
+    readonly problems: string[],
+  ) {
+    super(`${folder} is not a usable model folder:\n- ${problems.join('\n- ')}`);
+  }
+}
+
+export interface ModelFolder {
+  dir: string;
+  /** A short name for status lines: the folder's name. */
+  name: string;
+  /** Changes whenever the graph, labels or tokenizer change: part of every cache key. */
+  id: string;
+  modelType: string;
+  labels: string[];
+  onnxPath: string;
+  tokenizerJson: object;
+  tokenizerConfig: object;
+  /** Most sub-words per sequence, special tokens included. */
+  maxLength: number;
+  crf?: Crf;
+  quantized: boolean;
+}
+
+function readJson(file: string, problems: string[]): Record<string, unknown> | undefined {
+  if (!existsSync(file)) {
+    problems.push(`${path.basename(file)} is missing`);
+    return undefined;
+  }
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8'));
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value;
+    problems.push(`${path.basename(file)} is not a JSON object`);
+  } catch (error) {
+    problems.push(`${path.basename(file)} is not valid JSON: ${(error as Error).message}`);
+  }
+  return undefined;
+}
+
+/** Labels in id order from id2label, checked to be a contiguous 0..n-1 range of BIO tags. */
+function labelsOf(config: Record<string, unknown>, problems: string[]): string[] {
+  const id2label = config.id2label;
+  if (!id2label || typeof id2label !== 'object') {
+    problems.push('config.json has no id2label object');
+    return [];
+  }
+  const entries = Object.entries(id2label as Record<string, unknown>);
+  const labels: string[] = new Array(entries.length);
+  for (const [key, label] of entries) {
+    const id = Number(key);
+    if (!Number.isInteger(id) || id < 0 || id >= entries.length) problems.push(`id2label key '${key}' is not an id between 0 and ${entries.length - 1}`);
+    else if (typeof label !== 'string') problems.push(`id2label['${key}'] is not a string`);
+    else {
+      const parsed = parseTag(label);
+      if (!parsed.ok) problems.push(`label '${label}' (id ${key}) is not a BIO tag: ${parsed.reason}`);
+      labels[id] = label;
+    }
+  }
+  if (labels.length === 0) problems.push('id2label is empty');
+  return labels;
+}
+
+function crfOf(bioner: Record<string, unknown> | undefined, size: number, problems: string[]): Crf | undefined {
+  const crf = bioner?.crf as Record<string, unknown> | undefined;
+  if (!crf) return undefined;
+  const isVector = (v: unknown): v is number[] => Array.isArray(v) && v.length === size && v.every((x) => typeof x === 'number');
+  const { transitions, start, end } = crf;
+  if (!Array.isArray(transitions) || transitions.length !== size || !transitions.every(isVector) || !isVector(start) || !isVector(end)) {
+    problems.push(`config.json bioner.crf must have transitions [${size}][${size}], start [${size}] and end [${size}] numbers`);
+    return undefined;
+  }
+  return { transitions, start, end };
+}
+
+export function loadModelFolder(dir: string, options: { preferQuantized?: boolean } = {}): ModelFolder {
+  const problems: string[] = [];
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelFolderError(dir, ['the folder does not exist']);
+  const config = readJson(path.join(dir, 'config.json'), problems);
+  const tokenizerJson = readJson(path.join(dir, 'tokenizer.json'), problems);
+  const tokenizerConfig = existsSync(path.join(dir, 'tokenizer_config.json')) ? readJson(path.join(dir, 'tokenizer_config.json'), problems) : {};
+  const full = path.join(dir, 'onnx', 'model.onnx');
+  const quantizedPath = path.join(dir, 'onnx', 'model_quantized.onnx');
+  const quantized = options.preferQuantized === true && existsSync(quantizedPath);
+  const onnxPath = quantized ? quantizedPath : full;
+  if (!existsSync(onnxPath)) problems.push('onnx/model.onnx is missing');
+  const labels = config ? labelsOf(config, problems) : [];
+  const bioner = config?.bioner as Record<string, unknown> | undefined;
+  const crf = crfOf(bioner, labels.length, problems);
+  if (tokenizerJson && !(tokenizerJson as { model?: unknown }).model) problems.push('tokenizer.json has no "model" section');
+  if (problems.length > 0 || !config || !tokenizerJson) throw new ModelFolderError(dir, problems);
+  const maxLength = [bioner?.max_length, (tokenizerConfig as Record<string, unknown>)?.model_max_length, config.max_position_embeddings]
+    .map(Number)
+    .find((n) => Number.isInteger(n) && n > 8 && n <= 100_000) ?? 512;
+  const stat = statSync(onnxPath);
+  const id = createHash('sha1')
+    .update(JSON.stringify(labels))
+    .update(JSON.stringify(tokenizerJson).length.toString())
+    .update(`${onnxPath}:${stat.size}:${stat.mtimeMs}`)
+    .digest('hex')
+    .slice(0, 12);
+  return {
+    dir,
+    name: path.basename(path.resolve(dir)),
+    id,
+    modelType: String(config.model_type ?? 'unknown'),
+    labels,
+    onnxPath,
+    tokenizerJson,
+    tokenizerConfig: tokenizerConfig ?? {},
+    maxLength,
+    crf,
+    quantized,
+  };
+}

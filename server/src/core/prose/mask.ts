@@ -1,0 +1,79 @@
+/**
+ * Hides what is not prose by overwriting it with spaces (line breaks kept), so that offsets in the masked text are
+ * offsets in the document: front matter, code, HTML, URLs and Markdown markup never reach the model.
+ */
+
+export type ProseFormat = 'plaintext' | 'markdown';
+
+const URL = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>()\]]+(?:\([^\s<>()]*\)[^\s<>()\]]*)*|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|\bdoi:\s?\S+/gi;
+
+function blank(text: string): string {
+  return text.replace(/[^\r\n]/g, ' ');
+}
+
+/** Masks every match of `pattern` (or only its first group when it has one). */
+function maskPattern(text: string, pattern: RegExp): string {
+  return text.replace(pattern, (match: string, ...rest: unknown[]) => {
+    const group = typeof rest[0] === 'string' ? (rest[0] as string) : undefined;
+    if (group === undefined) return blank(match);
+    const at = match.indexOf(group);
+    return match.slice(0, at) + blank(group) + match.slice(at + group.length);
+  });
+}
+
+export function maskNonProse(text: string, format: ProseFormat): string {
+  if (format === 'plaintext') return maskPattern(text, URL);
+  let masked = maskFrontMatter(text);
+  masked = maskCodeBlocks(masked);
+  masked = maskPattern(masked, /<!--[\s\S]*?-->/g);
+  masked = maskPattern(masked, /``[^\r\n]+?``|`[^`\r\n]+`/g);
+  masked = maskPattern(masked, /<\/?[A-Za-z][^<>]*>/g);
+  // Link and image destinations, reference definitions, then bare URLs.
+  masked = maskPattern(masked, /\]\([^()\s]*(?:\([^()]*\))?[^()]*\)/g);
+  masked = maskPattern(masked, /^ {0,3}(\[[^\]\r\n]+\]:\s*\S+.*)$/gm);
+  masked = maskPattern(masked, URL);
+  return maskMarkup(masked);
+}
+
+/** YAML (---) or TOML (+++) front matter at the very start. */
+function maskFrontMatter(text: string): string {
+  const match = /^(?:\uFEFF)?(---|\+\+\+)[ \t]*\r?\n[\s\S]*?\r?\n\1[ \t]*(?:\r?\n|$)/.exec(text);
+  return match ? blank(match[0]) + text.slice(match[0].length) : text;
+}
+
+/** Fenced (``` or ~~~) and indented code blocks. */
+function maskCodeBlocks(text: string): string {
+  const lines = text.split(/(?<=\n)/);
+  let fence: string | null = null;
+  let previousBlank = true;
+  let inIndentedCode = false;
+  return lines
+    .map((line) => {
+      const content = line.replace(/\r?\n$/, '');
+      if (fence) {
+        if (new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(content)) fence = null;
+        return blank(line);
+      }
+      const opening = /^ {0,3}(`{3,}|~{3,})/.exec(content);
+      if (opening) {
+        fence = opening[1];
+        return blank(line);
+      }
+      const isBlank = content.trim() === '';
+      const indented = /^(?: {4}|\t)/.test(content) && !/^\s*([-*+]|\d+[.)])\s/.test(content);
+      inIndentedCode = !isBlank && indented && (previousBlank || inIndentedCode);
+      previousBlank = isBlank;
+      return inIndentedCode ? blank(line) : line;
+    })
+    .join('');
+}
+
+/** Heading markers, list bullets, block quotes, emphasis, table pipes and rules. */
+function maskMarkup(text: string): string {
+  let masked = maskPattern(text, /^( {0,3}(?:#{1,6}|>+|[-*+]|\d+[.)])(?=\s))/gm);
+  masked = maskPattern(masked, /^( {0,3}(?:[-*_=]\s*){3,})$/gm);
+  masked = maskPattern(masked, /(\*{1,3}|_{2,3}|~~)(?=\S)/g);
+  masked = maskPattern(masked, /(?<=\S)(\*{1,3}|_{2,3}|~~)/g);
+  masked = maskPattern(masked, /(\|)/g);
+  return maskPattern(masked, /(!?\[|\])/g);
+}

@@ -1,0 +1,88 @@
+/**
+ * Sentences and words of prose with their document offsets. Words are tokenized as the biomedical corpora are:
+ * runs of letters and digits, and every other visible character on its own ("5-FU" → 5 - FU).
+ */
+import { maskNonProse, type ProseFormat } from './mask';
+
+export interface Word {
+  text: string;
+  /** UTF-16 offsets in the document. */
+  start: number;
+  end: number;
+}
+
+export interface ProseSentence {
+  start: number;
+  end: number;
+  words: Word[];
+}
+
+/** Abbreviations whose final period does not end a sentence (lower-cased, without the final period). */
+const ABBREVIATIONS = new Set([
+  'e.g', 'i.e', 'fig', 'figs', 'al', 'vs', 'v', 'cf', 'viz', 'approx', 'ca', 'c', 'resp', 'no', 'nos', 'vol', 'pp', 'p',
+  'eq', 'eqs', 'ref', 'refs', 'tab', 'suppl', 'dr', 'mr', 'mrs', 'ms', 'prof', 'st', 'jr', 'sr', 'inc', 'ltd', 'co',
+  'corp', 'dept', 'univ', 'sp', 'spp', 'subsp', 'var', 'cv', 'str', 'i.v', 'i.m', 'i.p', 's.c', 'p.o', 'b.i.d', 't.i.d',
+  'q.i.d', 'q.d', 'h.s', 'p.r.n', 'q.o.d', 'a.m', 'p.m', 'min', 'max', 'avg', 'mol', 'wt', 'conc', 'temp', 'exp', 'est',
+  'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'u.s', 'e.u', 'u.k',
+]);
+
+const WORD = /[\p{L}\p{N}\p{M}]+|[^\s\p{L}\p{N}\p{M}]/gu;
+
+export function segmentProse(text: string, format: ProseFormat): ProseSentence[] {
+  const masked = maskNonProse(text, format);
+  const sentences: ProseSentence[] = [];
+  for (const block of blocks(text, masked, format)) {
+    let words: Word[] = [];
+    const flush = () => {
+      if (words.length) sentences.push({ start: words[0].start, end: words[words.length - 1].end, words });
+      words = [];
+    };
+    WORD.lastIndex = block.start;
+    for (let m = WORD.exec(masked); m && m.index < block.end; m = WORD.exec(masked)) {
+      words.push({ text: m[0], start: m.index, end: m.index + m[0].length });
+      if (endsSentence(masked, words)) flush();
+    }
+    flush();
+  }
+  return sentences;
+}
+
+/** Paragraphs: text between blank lines; in Markdown also each heading, list item, quote and table row. */
+function* blocks(text: string, masked: string, format: ProseFormat): Generator<{ start: number; end: number }> {
+  const breaks = format === 'markdown' ? /\r?\n[ \t]*(?:\r?\n[ \t]*)+|\r?\n(?= {0,3}(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\|))|(?<=^ {0,3}#{1,6}\s[^\n]*)\r?\n/gm : /\r?\n[ \t]*(?:\r?\n[ \t]*)+/g;
+  let start = 0;
+  for (let m = breaks.exec(text); m; m = breaks.exec(text)) {
+    yield { start, end: m.index };
+    start = m.index + m[0].length;
+  }
+  yield { start, end: masked.length };
+}
+
+function endsSentence(masked: string, words: Word[]): boolean {
+  const last = words[words.length - 1];
+  if (!/^[.!?]$/.test(last.text)) return false;
+  const after = masked.slice(last.end, last.end + 3);
+  // A period followed by a digit or letter (2.5, e.g) is inside a word; closing quotes and brackets may follow.
+  const next = /^["')\]]*(\s+)(\S)?/u.exec(after.padEnd(3, ' '));
+  if (!next) return false;
+  if (next[2] && /[\p{Ll}]/u.test(next[2])) return false;
+  if (last.text !== '.') return true;
+  return !isAbbreviation(words);
+}
+
+/** The word(s) before a period form an abbreviation: e.g. (e . g .), i.v., Fig., et al., or an initial (J.). */
+function isAbbreviation(words: Word[]): boolean {
+  let i = words.length - 2;
+  if (i < 0) return false;
+  const prev = words[i];
+  if (prev.end !== words[i + 1].start) return false;
+  const parts = [prev.text];
+  // Join dotted forms written without spaces: "i . v ." → "i.v".
+  while (i >= 2 && words[i - 1].text === '.' && words[i - 1].end === words[i].start && words[i - 2].end === words[i - 1].start) {
+    parts.unshift(words[i - 2].text, '.');
+    i -= 2;
+  }
+  const abbreviation = parts.join('').toLowerCase();
+  if (ABBREVIATIONS.has(abbreviation)) return true;
+  return /^\p{Lu}$/u.test(prev.text) && parts.length === 1;
+}

@@ -1,0 +1,122 @@
+/**
+ * The model beside the gold annotation in BIO files: predictions per sentence, inlay hints where they differ,
+ * model-disagreement diagnostics with a fix that applies the model's tags, and the model's view in hovers.
+ */
+import { InlayHintKind, MarkupKind, type InlayHint, type Range } from 'vscode-languageserver';
+import type { BionerSettings } from '@common/settings';
+import { sentenceAt, sentenceEntities, sentenceTokens, type ConllAnalysis } from '../core/conll/analysis';
+import { tagsForChunks } from '../core/conll/convert';
+import { wordsOf } from '../core/conll/corpus';
+import type { TokenLine } from '../core/conll/reader';
+import type { Chunk } from '../core/conll/sequence';
+import type { Finding, Fix } from '../core/checks/finding';
+import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
+import { describeRanked } from './predictionText';
+
+export interface BioPredictions {
+  analysis: ConllAnalysis;
+  /** One per sentence of the analysis, in order. */
+  predictions: SentencePrediction[];
+}
+
+export async function predictBio(analysis: ConllAnalysis, engine: NerEngine, options: PredictOptions): Promise<BioPredictions> {
+  const sentences = analysis.structure.sentenceStarts.map((_, s) => wordsOf(sentenceTokens(analysis, s)));
+  const predictions = await engine.predict(sentences, options);
+  return { analysis, predictions };
+}
+
+/** The model's tags for a sentence, spelled in the file's scheme. */
+function predictedTags(bio: BioPredictions, sentence: number, length: number): string[] {
+  return tagsForChunks(bio.predictions[sentence].spans, length, bio.analysis.layout.scheme);
+}
+
+const sameChunk = (a: Chunk, b: Chunk) => a.start === b.start && a.end === b.end && a.type === b.type;
+
+/** The lowest probability the model gives its own labels over a run of words. */
+function modelConfidence(prediction: SentencePrediction, start: number, end: number): number {
+  let confidence = 1;
+  for (let i = start; i < end; i++) confidence = Math.min(confidence, prediction.ranked[i].find((r) => r.label === prediction.labels[i])?.probability ?? 0);
+  return confidence;
+}
+
+export function disagreementFindings(bio: BioPredictions, settings: BionerSettings): Finding[] {
+  const findings: Finding[] = [];
+  bio.predictions.forEach((prediction, s) => {
+    const tokens = sentenceTokens(bio.analysis, s);
+    if (tokens.some((t) => !t.tagColumn)) return;
+    const gold = sentenceEntities(bio.analysis, tokens);
+    const model = predictedTags(bio, s, tokens.length);
+    const fix = applyModelFix(tokens, model);
+    if (!fix) return;
+    const report = (start: number, message: string) => findings.push({ code: 'model-disagreement', ...firstLineOf(tokens, start), message, fixes: [fix] });
+    for (const span of prediction.spans) {
+      if (span.confidence < settings.disagreementThreshold || gold.some((g) => sameChunk(g, span))) continue;
+      report(span.start, `The model tags ${quote(tokens, span)} as ${span.type} (${percent(span.confidence)}); the gold tags are ${tagList(tokens, span)}`);
+    }
+    for (const chunk of gold) {
+      if (prediction.spans.some((p) => sameChunk(p, chunk))) continue;
+      const confidence = modelConfidence(prediction, chunk.start, chunk.end);
+      if (confidence < settings.disagreementThreshold || prediction.spans.some((p) => p.start < chunk.end && chunk.start < p.end)) continue;
+      report(chunk.start, `The model sees no entity in ${quote(tokens, chunk)} (${percent(confidence)}), tagged ${chunk.type || 'untyped'} in gold`);
+    }
+  });
+  return findings;
+}
+
+/** Replaces every tag of the sentence that differs from the model's; undefined when none does. */
+function applyModelFix(tokens: TokenLine[], model: string[]): Fix | undefined {
+  const edits = tokens.flatMap((token, i) => {
+    const { line, tagColumn } = token;
+    return tagColumn!.text === model[i] ? [] : [{ line: line.number, start: line.offset + tagColumn!.start, end: line.offset + tagColumn!.end, newText: model[i] }];
+  });
+  return edits.length ? { title: "Apply the model's tags to this sentence", edits, preferred: false } : undefined;
+}
+
+/** Findings are single-line spans: the entity's first token line, token to tag. */
+function firstLineOf(tokens: TokenLine[], start: number): { line: number; start: number; end: number } {
+  const first = tokens[start];
+  return { line: first.line.number, start: first.line.offset, end: first.line.offset + first.line.text.length };
+}
+
+const percent = (p: number) => `${(p * 100).toFixed(1)}%`;
+const quote = (tokens: TokenLine[], chunk: { start: number; end: number }) => `'${wordsOf(tokens.slice(chunk.start, chunk.end)).join(' ')}'`;
+const tagList = (tokens: TokenLine[], chunk: { start: number; end: number }) => tokens.slice(chunk.start, chunk.end).map((t) => t.tagColumn!.text).join(' ');
+
+/** Inlay hints after the tag column: the model's tag where it differs from gold (or everywhere). */
+export function bioInlayHints(bio: BioPredictions, range: Range, settings: BionerSettings): InlayHint[] {
+  if (settings.bioPredictions === 'off') return [];
+  const hints: InlayHint[] = [];
+  const { sentenceStarts } = bio.analysis.structure;
+  for (let s = 0; s < sentenceStarts.length; s++) {
+    if (bio.analysis.structure.sentenceEnds[s] < range.start.line || sentenceStarts[s] > range.end.line) continue;
+    const tokens = sentenceTokens(bio.analysis, s);
+    const model = predictedTags(bio, s, tokens.length);
+    tokens.forEach((token, i) => {
+      const differs = token.tagColumn?.text !== model[i];
+      if (!differs && settings.bioPredictions !== 'all') return;
+      const probability = bio.predictions[s].ranked[i][0]?.probability ?? 0;
+      hints.push({
+        position: { line: token.line.number, character: token.line.offset + token.line.text.length },
+        label: `${differs ? '≠' : '='} model ${model[i]} ${percent(probability)}`,
+        kind: InlayHintKind.Type,
+        paddingLeft: true,
+        tooltip: { kind: MarkupKind.Markdown, value: describeRanked([wordsOf([token])[0]], [bio.predictions[s].ranked[i]]) },
+      });
+    });
+  }
+  return hints;
+}
+
+/** The model's view of the token under the cursor, appended to the gold hover. */
+export function bioPredictionHover(bio: BioPredictions, line: number): string | undefined {
+  const s = sentenceAt(bio.analysis, line);
+  if (s < 0) return undefined;
+  const tokens = sentenceTokens(bio.analysis, s);
+  const index = tokens.findIndex((t) => t.line.number === line);
+  if (index < 0) return undefined;
+  const prediction = bio.predictions[s];
+  const span: PredictedSpan | undefined = prediction.spans.find((p) => p.start <= index && index < p.end);
+  const model = predictedTags(bio, s, tokens.length)[index];
+  const entity = span ? `${span.type} \`${wordsOf(tokens.slice(span.start, span.end)).join(' ')}\`, confidence ${percent(span.confidence)}` : 'outside any entity';
+  return [`**Model**: \`${model}\` (${entity})`, '', describeRanked([wordsOf([tokens[index]])[0]], [prediction.ranked[index]])].join('\n');
+}

@@ -1,0 +1,96 @@
+/** Analyses open documents off the critical path: debounced, cancelled when stale, one result per version. */
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { BionerSettings } from '@common/settings';
+import { Cancelled } from '../core/ner/engine';
+
+export class Stale extends Error {}
+
+export interface AnalysisControl {
+  isStale(): boolean;
+  /** Yields to the event loop so that requests and newer edits get in; throws Stale once the version is old. */
+  checkpoint(): Promise<void>;
+}
+
+export interface DocumentStoreOptions<T> {
+  settingsFor(uri: string): Promise<BionerSettings>;
+  analyze(document: TextDocument, settings: BionerSettings, control: AnalysisControl): Promise<T>;
+  /** Called once per analysed version; `undefined` when the file is over the size limit. */
+  onAnalysed?(document: TextDocument, result: T | undefined, settings: BionerSettings): void;
+  /** Typing pauses shorter than this do not start an analysis of a large document. */
+  debounceMs: number;
+  /** An analysis failed (a bug or a broken model): reported, never thrown at the event loop. */
+  onError(document: TextDocument, error: Error): void;
+}
+
+/** Documents under this many characters are analysed at once: a pass takes a few milliseconds. */
+const SMALL_DOCUMENT = 200_000;
+
+interface Entry<T> {
+  version: number;
+  result: Promise<T | undefined>;
+}
+
+export class DocumentStore<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+  private readonly latest = new Map<string, TextDocument>();
+
+  constructor(private readonly options: DocumentStoreOptions<T>) {}
+
+  /** The analysis of the document's current version, started now if none is on its way. */
+  get(document: TextDocument): Promise<T | undefined> {
+    const entry = this.entries.get(document.uri);
+    if (entry && entry.version === document.version) return entry.result;
+    return this.start(document, 0);
+  }
+
+  /** Starts analysing a new version, after a pause in typing for large documents. */
+  changed(document: TextDocument): void {
+    const delay = document.getText().length < SMALL_DOCUMENT ? 0 : this.options.debounceMs;
+    void this.start(document, delay);
+  }
+
+  closed(uri: string): void {
+    this.entries.delete(uri);
+    this.latest.delete(uri);
+  }
+
+  /** Re-analyses every open document (settings or the model changed). */
+  refreshAll(): void {
+    this.entries.clear();
+    for (const document of this.latest.values()) this.changed(document);
+  }
+
+  private start(document: TextDocument, delayMs: number): Promise<T | undefined> {
+    this.latest.set(document.uri, document);
+    // A refresh (settings, model) replaces the entry: the old run is then stale even for the same version.
+    const entry = { version: document.version } as Entry<T>;
+    this.entries.set(document.uri, entry);
+    const isStale = () => this.latest.get(document.uri)?.version !== document.version || this.entries.get(document.uri) !== entry;
+    entry.result = this.run(document, delayMs, isStale).catch((error) => {
+      if (!(error instanceof Stale || error instanceof Cancelled)) this.options.onError(document, error as Error);
+      return undefined;
+    });
+    return entry.result;
+  }
+
+  private async run(document: TextDocument, delayMs: number, isStale: () => boolean): Promise<T | undefined> {
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (isStale()) throw new Stale();
+    const settings = await this.options.settingsFor(document.uri);
+    if (document.getText().length > settings.maxFileSizeMB * 1024 * 1024) {
+      this.options.onAnalysed?.(document, undefined, settings);
+      return undefined;
+    }
+    const control: AnalysisControl = {
+      isStale,
+      checkpoint: async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (isStale()) throw new Stale();
+      },
+    };
+    const result = await this.options.analyze(document, settings, control);
+    if (isStale()) throw new Stale();
+    this.options.onAnalysed?.(document, result, settings);
+    return result;
+  }
+}

@@ -1,0 +1,79 @@
+/** Holds the NER engine the settings ask for, reloads it when they change, and reports its state. */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { BionerSettings } from '@common/settings';
+import type { ModelStatus } from '@common/protocol';
+import { NerEngine } from '../core/ner/engine';
+import { DEFAULT_MODEL_DIR, ModelFolderError } from '../core/ner/modelFolder';
+
+export class ModelService {
+  private engine?: NerEngine;
+  private loading?: Promise<NerEngine | undefined>;
+  private key = '';
+  status: ModelStatus = { state: 'none' };
+
+  constructor(
+    private readonly report: (status: ModelStatus) => void,
+    /** Called when a different engine (or none) replaces the previous one: cached predictions are obsolete. */
+    private readonly onEngineChanged: () => void,
+  ) {}
+
+  /** The engine for these settings, loading it the first time; undefined while none can be had. */
+  get(settings: BionerSettings): Promise<NerEngine | undefined> {
+    const dir = settings.modelPath || DEFAULT_MODEL_DIR;
+    const key = JSON.stringify([dir, settings.device, settings.threads, settings.useQuantized]);
+    if (key !== this.key || !this.loading) {
+      this.key = key;
+      this.loading = this.load(dir, settings);
+    }
+    return this.loading;
+  }
+
+  /** Forgets the loaded engine, so that the next request loads the folder again (e.g. after fine-tuning). */
+  async reload(): Promise<void> {
+    this.loading = undefined;
+    this.key = '';
+    await this.replace(undefined);
+    this.onEngineChanged();
+  }
+
+  /** After inference, so that the status bar shows the measured speed. */
+  reportSpeed(): void {
+    if (this.engine && this.status.state === 'ready') this.update({ ...this.status, tokensPerSecond: Math.round(this.engine.wordsPerSecond) });
+  }
+
+  private async load(dir: string, settings: BionerSettings): Promise<NerEngine | undefined> {
+    await this.replace(undefined);
+    if (!settings.modelPath && !existsSync(dir)) {
+      this.update({ state: 'none', message: `No model: the bundled default model is not installed (${dir}). Set bioner.modelPath to a model folder; checking works without one.` });
+      return undefined;
+    }
+    this.update({ state: 'loading', model: path.basename(dir) });
+    try {
+      const engine = await NerEngine.load(dir, { device: settings.device, threads: settings.threads, preferQuantized: settings.useQuantized });
+      await this.replace(engine);
+      this.update({ state: 'ready', model: engine.folder.name, device: engine.device, message: engine.fallbackReason && `Running on the CPU: ${engine.fallbackReason}` });
+      this.onEngineChanged();
+      return engine;
+    } catch (error) {
+      const message = error instanceof ModelFolderError ? error.message : `Cannot load the model in ${dir}: ${(error as Error).message}`;
+      this.update({ state: 'error', model: path.basename(dir), message: `${message}\nChecking and highlighting of BIO files work without a model.` });
+      return undefined;
+    }
+  }
+
+  private async replace(engine: NerEngine | undefined): Promise<void> {
+    const previous = this.engine;
+    this.engine = engine;
+    await previous?.dispose();
+  }
+
+  private update(status: ModelStatus): void {
+    this.status = status;
+    this.report(status);
+  }
+
+  dispose(): Promise<void> {
+    return this.replace(undefined);
+  }
+}

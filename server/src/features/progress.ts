@@ -1,0 +1,47 @@
+/** `$/progress` for long model passes: a cancellable report the client shows while the model runs. */
+import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver';
+
+/** Below this many batches still to run no progress is shown: the pass is over before it would appear. */
+const SHOWN_FROM_BATCHES = 4;
+
+export class PassProgress {
+  private reporter?: WorkDoneProgressServerReporter;
+  private opening = false;
+  private ended = false;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly title: string,
+  ) {}
+
+  /** True once the user cancelled the report in the editor. */
+  readonly cancelled = (): boolean => this.reporter?.token.isCancellationRequested === true;
+
+  readonly onProgress = (done: number, total: number): void => {
+    const percentage = Math.round((100 * done) / total);
+    if (!this.reporter && !this.opening && total - done >= SHOWN_FROM_BATCHES) {
+      this.opening = true;
+      void this.connection.window.createWorkDoneProgress().then((reporter) => {
+        this.reporter = reporter;
+        if (this.ended) reporter.done();
+        else reporter.begin('BioNER', percentage, this.title, true);
+      });
+    }
+    this.reporter?.report(percentage, `${this.title}: ${done}/${total} batches`);
+  };
+
+  end(): void {
+    this.ended = true;
+    this.reporter?.done();
+  }
+}
+
+/** Runs a model pass with a progress report that opens only if the pass is long, and always closes. */
+export async function withProgress<T>(connection: Connection, uri: string, pass: (progress: PassProgress) => Promise<T>): Promise<T> {
+  const progress = new PassProgress(connection, `Annotating ${decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1))}`);
+  try {
+    return await pass(progress);
+  } finally {
+    progress.end();
+  }
+}

@@ -1,0 +1,77 @@
+/** Model predictions in plain text and Markdown: analysis, semantic tokens and hovers. */
+import { MarkupKind, SemanticTokensBuilder, type Hover, type Position, type SemanticTokens } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { BionerSettings } from '@common/settings';
+import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES, tokenTypeForEntity } from '@common/semanticTokens';
+import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
+import { segmentProse, type ProseSentence } from '../core/prose/segment';
+import { LineIndex } from '../core/text/lines';
+import { describeRanked } from './predictionText';
+
+export interface ProseAnalysis {
+  index: LineIndex;
+  sentences: ProseSentence[];
+  predictions: SentencePrediction[];
+}
+
+export async function analyzeProse(document: TextDocument, engine: NerEngine, options: PredictOptions): Promise<ProseAnalysis> {
+  const text = document.getText();
+  const sentences = segmentProse(text, document.languageId === 'markdown' ? 'markdown' : 'plaintext');
+  const predictions = await engine.predict(
+    sentences.map((s) => s.words.map((w) => w.text)),
+    options,
+  );
+  return { index: new LineIndex(text), sentences, predictions };
+}
+
+const PREDICTED = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('predicted');
+const LOW_CONFIDENCE = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('lowConfidence');
+const BEGIN = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('begin');
+
+/** Each predicted entity's text, split at line breaks (a semantic token cannot span lines). */
+export function proseSemanticTokens(analysis: ProseAnalysis, settings: BionerSettings): SemanticTokens {
+  const builder = new SemanticTokensBuilder();
+  analysis.sentences.forEach((sentence, s) => {
+    for (const span of analysis.predictions[s].spans) {
+      const type = SEMANTIC_TOKEN_TYPES.indexOf(tokenTypeForEntity(span.type));
+      let modifiers = PREDICTED | BEGIN | (span.confidence < settings.lowConfidenceThreshold ? LOW_CONFIDENCE : 0);
+      const words = sentence.words.slice(span.start, span.end);
+      let runStart = words[0];
+      words.forEach((word, i) => {
+        const next = words[i + 1];
+        const from = analysis.index.positionAt(runStart.start);
+        if (next && analysis.index.positionAt(next.start).line === from.line) return;
+        builder.push(from.line, from.character, word.end - runStart.start, type, modifiers);
+        modifiers &= ~BEGIN;
+        if (next) runStart = next;
+      });
+    }
+  });
+  return builder.build();
+}
+
+export function proseHover(analysis: ProseAnalysis, position: Position): Hover | null {
+  const offset = analysis.index.offsetAt(position);
+  for (const [s, sentence] of analysis.sentences.entries()) {
+    if (offset < sentence.start || offset > sentence.end) continue;
+    const prediction = analysis.predictions[s];
+    const span = prediction.spans.find((p) => sentence.words[p.start].start <= offset && offset <= sentence.words[p.end - 1].end);
+    if (!span) return null;
+    return {
+      range: { start: analysis.index.positionAt(sentence.words[span.start].start), end: analysis.index.positionAt(sentence.words[span.end - 1].end) },
+      contents: { kind: MarkupKind.Markdown, value: describeSpan(analysis.index.text, sentence, span, prediction) },
+    };
+  }
+  return null;
+}
+
+function describeSpan(text: string, sentence: ProseSentence, span: PredictedSpan, prediction: SentencePrediction): string {
+  const entityText = text.slice(sentence.words[span.start].start, sentence.words[span.end - 1].end);
+  return [
+    `**${span.type}** (predicted): \`${entityText}\``,
+    '',
+    `Confidence ${(span.confidence * 100).toFixed(1)}%`,
+    '',
+    describeRanked(sentence.words.slice(span.start, span.end).map((w) => w.text), prediction.ranked.slice(span.start, span.end)),
+  ].join('\n');
+}

@@ -1,0 +1,61 @@
+/** Inference worker thread: owns one onnxruntime session and runs the batches it is sent. */
+import { existsSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import type { Device, InitReply, WorkerReply, WorkerRequest } from './core/ner/workerProtocol';
+
+let session: ort.InferenceSession | undefined;
+let needsTokenTypes = false;
+
+const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
+
+async function createSession(onnxPath: string, device: Device, threads: number): Promise<InitReply> {
+  const options = (provider: string): ort.InferenceSession.SessionOptions => ({
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+  const wanted: ('cuda' | 'webgpu')[] = device === 'cuda' || device === 'webgpu' ? [device] : device === 'auto' && hasNvidiaGpu() ? ['cuda'] : [];
+  let fallbackReason: string | undefined;
+  for (const provider of wanted) {
+    try {
+      session = await ort.InferenceSession.create(onnxPath, options(provider));
+      return describe(provider);
+    } catch (error) {
+      fallbackReason = `${provider} unavailable: ${(error as Error).message.split('\n')[0]}`;
+    }
+  }
+  session = await ort.InferenceSession.create(onnxPath, options('cpu'));
+  return { ...describe('cpu'), fallbackReason: device === 'auto' ? undefined : fallbackReason };
+}
+
+function hasNvidiaGpu(): boolean {
+  return existsSync('/dev/nvidia0');
+}
+
+function describe(device: 'cpu' | 'cuda' | 'webgpu'): InitReply {
+  needsTokenTypes = session!.inputNames.includes('token_type_ids');
+  return { kind: 'ready', device, inputNames: [...session!.inputNames], outputNames: [...session!.outputNames] };
+}
+
+parentPort!.on('message', async (request: WorkerRequest) => {
+  try {
+    if (request.kind === 'init') {
+      reply(await createSession(request.onnxPath, request.device, request.threads));
+      return;
+    }
+    const dims = [request.batch, request.sequence];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', request.inputIds, dims),
+      attention_mask: new ort.Tensor('int64', request.attentionMask, dims),
+    };
+    if (needsTokenTypes) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(request.inputIds.length), dims);
+    const output = await session!.run(feeds);
+    const logits = output.logits ?? output[session!.outputNames[0]];
+    const data = logits.data as Float32Array;
+    reply({ kind: 'result', id: request.id, logits: data, dims: [...logits.dims] }, [data.buffer as ArrayBuffer]);
+  } catch (error) {
+    reply({ kind: 'error', id: request.kind === 'run' ? request.id : undefined, message: (error as Error).message });
+  }
+});
