@@ -5,7 +5,6 @@ import * as ort from 'onnxruntime-node';
 import type { Device, InitReply, WorkerReply, WorkerRequest } from './core/ner/workerProtocol';
 
 let session: ort.InferenceSession | undefined;
-let needsTokenTypes = false;
 
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
 
@@ -35,7 +34,6 @@ function hasNvidiaGpu(): boolean {
 }
 
 function describe(device: 'cpu' | 'cuda' | 'webgpu'): InitReply {
-  needsTokenTypes = session!.inputNames.includes('token_type_ids');
   return { kind: 'ready', device, inputNames: [...session!.inputNames], outputNames: [...session!.outputNames] };
 }
 
@@ -46,11 +44,17 @@ parentPort!.on('message', async (request: WorkerRequest) => {
       return;
     }
     const dims = [request.batch, request.sequence];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', request.inputIds, dims),
-      attention_mask: new ort.Tensor('int64', request.attentionMask, dims),
+    // Feed only what the graph declares: exporters drop unused inputs, BERT-likes add token_type_ids.
+    const available: Record<string, () => BigInt64Array> = {
+      input_ids: () => request.inputIds,
+      attention_mask: () => request.attentionMask,
+      token_type_ids: () => new BigInt64Array(request.inputIds.length),
     };
-    if (needsTokenTypes) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(request.inputIds.length), dims);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of session!.inputNames) {
+      if (!available[name]) throw new Error(`the model needs an input '${name}' this engine does not provide (it provides ${Object.keys(available).join(', ')})`);
+      feeds[name] = new ort.Tensor('int64', available[name](), dims);
+    }
     const output = await session!.run(feeds);
     const logits = output.logits ?? output[session!.outputNames[0]];
     const data = logits.data as Float32Array;

@@ -20,6 +20,7 @@ import { DocumentStore } from './features/documentStore';
 import { hover as goldHover } from './features/hover';
 import { ModelService } from './features/modelService';
 import { withProgress } from './features/progress';
+import { ProseSegmenter } from './core/prose/segment';
 import { analyzeProse, proseHover, proseSemanticTokens, type ProseAnalysis } from './features/proseNer';
 import { SEMANTIC_TOKENS_LEGEND, semanticTokens as goldSemanticTokens } from './features/semanticTokens';
 import { SettingsCache } from './features/settings';
@@ -85,7 +86,8 @@ const bioPredictions = new DocumentStore<BioPredictions | null>({
   },
 });
 
-/** The model over plain text and Markdown. */
+/** The model over plain text and Markdown; each document keeps its segmenter between versions. */
+const segmenters = new Map<string, ProseSegmenter>();
 const prose = new DocumentStore<ProseAnalysis | null>({
   settingsFor: (uri) => settings.get(uri),
   debounceMs: 500,
@@ -94,7 +96,12 @@ const prose = new DocumentStore<ProseAnalysis | null>({
     const engine = await models.get(current);
     if (!engine) return null;
     const result = await withProgress(connection, document.uri, (progress) =>
-      analyzeProse(document, engine, { isCancelled: () => control.isStale() || progress.cancelled(), onProgress: progress.onProgress }),
+      analyzeProse(
+        document,
+        engine,
+        { isCancelled: () => control.isStale() || progress.cancelled(), onProgress: progress.onProgress },
+        segmenters.get(document.uri) ?? segmenters.set(document.uri, new ProseSegmenter()).get(document.uri)!,
+      ),
     );
     models.reportSpeed();
     return result;
@@ -153,6 +160,7 @@ documents.onDidChangeContent(({ document }) => {
 });
 documents.onDidClose(({ document }) => {
   for (const store of [conll, bioPredictions, prose]) store.closed(document.uri);
+  segmenters.delete(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
 

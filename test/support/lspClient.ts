@@ -14,10 +14,12 @@ export interface ServerSession {
   notifications(method: string): unknown[];
   open(uri: string, text: string, languageId?: string, version?: number): void;
   change(uri: string, version: number, text: string): void;
+  /** An incremental change, as editors send while typing. */
+  edit(uri: string, version: number, range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string): void;
   stop(): Promise<void>;
 }
 
-export async function startServer(options: { configuration?: Record<string, unknown> } = {}): Promise<ServerSession> {
+export async function startServer(options: { configuration?: Record<string, unknown>; initializationOptions?: Record<string, unknown> } = {}): Promise<ServerSession> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const published: PublishDiagnosticsParams[] = [];
@@ -37,12 +39,16 @@ export async function startServer(options: { configuration?: Record<string, unkn
   connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map(() => configuration ?? {}));
   connection.onRequest('client/registerCapability', () => null);
   connection.onRequest('window/workDoneProgress/create', () => null);
+  connection.onRequest('workspace/semanticTokens/refresh', () => null);
+  connection.onRequest('workspace/inlayHint/refresh', () => null);
   connection.listen();
   await connection.sendRequest('initialize', {
     processId: process.pid,
     rootUri: null,
+    initializationOptions: options.initializationOptions,
     capabilities: {
-      workspace: { configuration: configuration !== undefined },
+      workspace: { configuration: configuration !== undefined, semanticTokens: { refreshSupport: true }, inlayHint: { refreshSupport: true } },
+      window: { workDoneProgress: true },
       textDocument: {
         semanticTokens: { requests: { full: true, range: true }, tokenTypes: [], tokenModifiers: [], formats: ['relative'] },
         publishDiagnostics: { relatedInformation: true, versionSupport: true },
@@ -61,6 +67,7 @@ export async function startServer(options: { configuration?: Record<string, unkn
     open: (uri, text, languageId = 'bio', version = 1) =>
       void connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version, text } }),
     change: (uri, version, text) => void connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] }),
+    edit: (uri, version, range, text) => void connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ range, text }] }),
     async stop() {
       await connection.sendRequest('shutdown');
       await connection.sendNotification('exit');

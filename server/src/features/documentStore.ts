@@ -28,6 +28,8 @@ const SMALL_DOCUMENT = 200_000;
 interface Entry<T> {
   version: number;
   result: Promise<T | undefined>;
+  /** Ends the typing pause early: a request wants this version's result now. */
+  hurry?: () => void;
 }
 
 export class DocumentStore<T> {
@@ -39,8 +41,9 @@ export class DocumentStore<T> {
   /** The analysis of the document's current version, started now if none is on its way. */
   get(document: TextDocument): Promise<T | undefined> {
     const entry = this.entries.get(document.uri);
-    if (entry && entry.version === document.version) return entry.result;
-    return this.start(document, 0);
+    if (!entry || entry.version !== document.version) return this.start(document, 0);
+    entry.hurry?.();
+    return entry.result;
   }
 
   /** Starts analysing a new version, after a pause in typing for large documents. */
@@ -66,15 +69,25 @@ export class DocumentStore<T> {
     const entry = { version: document.version } as Entry<T>;
     this.entries.set(document.uri, entry);
     const isStale = () => this.latest.get(document.uri)?.version !== document.version || this.entries.get(document.uri) !== entry;
-    entry.result = this.run(document, delayMs, isStale).catch((error) => {
+    const pause =
+      delayMs > 0
+        ? new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, delayMs);
+            entry.hurry = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          })
+        : undefined;
+    entry.result = this.run(document, pause, isStale).catch((error) => {
       if (!(error instanceof Stale || error instanceof Cancelled)) this.options.onError(document, error as Error);
       return undefined;
     });
     return entry.result;
   }
 
-  private async run(document: TextDocument, delayMs: number, isStale: () => boolean): Promise<T | undefined> {
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  private async run(document: TextDocument, pause: Promise<void> | undefined, isStale: () => boolean): Promise<T | undefined> {
+    if (pause) await pause;
     if (isStale()) throw new Stale();
     const settings = await this.options.settingsFor(document.uri);
     if (document.getText().length > settings.maxFileSizeMB * 1024 * 1024) {

@@ -14,7 +14,7 @@ export class ModelService {
 
   constructor(
     private readonly report: (status: ModelStatus) => void,
-    /** Called when a different engine (or none) replaces the previous one: cached predictions are obsolete. */
+    /** Called when the model is reloaded: every prediction made with the old one is obsolete. */
     private readonly onEngineChanged: () => void,
   ) {}
 
@@ -53,7 +53,6 @@ export class ModelService {
       const engine = await NerEngine.load(dir, { device: settings.device, threads: settings.threads, preferQuantized: settings.useQuantized });
       await this.replace(engine);
       this.update({ state: 'ready', model: engine.folder.name, device: engine.device, message: engine.fallbackReason && `Running on the CPU: ${engine.fallbackReason}` });
-      this.onEngineChanged();
       return engine;
     } catch (error) {
       const message = error instanceof ModelFolderError ? error.message : `Cannot load the model in ${dir}: ${(error as Error).message}`;

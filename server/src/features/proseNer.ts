@@ -4,7 +4,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { BionerSettings } from '@common/settings';
 import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES, tokenTypeForEntity } from '@common/semanticTokens';
 import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
-import { segmentProse, type ProseSentence } from '../core/prose/segment';
+import { ProseSegmenter, type ProseSentence } from '../core/prose/segment';
 import { LineIndex } from '../core/text/lines';
 import { describeRanked } from './predictionText';
 
@@ -14,9 +14,10 @@ export interface ProseAnalysis {
   predictions: SentencePrediction[];
 }
 
-export async function analyzeProse(document: TextDocument, engine: NerEngine, options: PredictOptions): Promise<ProseAnalysis> {
+/** `segmenter` is the document's own, so that unchanged paragraphs are not segmented again. */
+export async function analyzeProse(document: TextDocument, engine: NerEngine, options: PredictOptions, segmenter: ProseSegmenter): Promise<ProseAnalysis> {
   const text = document.getText();
-  const sentences = segmentProse(text, document.languageId === 'markdown' ? 'markdown' : 'plaintext');
+  const sentences = segmenter.segment(text, document.languageId === 'markdown' ? 'markdown' : 'plaintext');
   const predictions = await engine.predict(
     sentences.map((s) => s.words.map((w) => w.text)),
     options,

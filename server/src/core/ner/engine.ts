@@ -6,7 +6,7 @@ import { chunkEntities } from '../conll/sequence';
 import { parseTag, type Tag } from '../conll/tags';
 import { loadModelFolder, type ModelFolder } from './modelFolder';
 import { bestWindowPerWord, SubwordEncoder, type Window } from './subwords';
-import { decode, TransitionMask } from './viterbi';
+import { decode, decodeArgmax, TransitionMask } from './viterbi';
 import { WorkerPool } from './workerPool';
 import type { Device } from './workerProtocol';
 
@@ -32,6 +32,8 @@ export interface EngineOptions {
   workers?: number;
   preferQuantized?: boolean;
   workerScript?: string;
+  /** `argmax` skips the constrained decoding: only for comparing with plain pipelines. */
+  decoding?: 'constrained' | 'argmax';
 }
 
 export interface PredictOptions {
@@ -63,6 +65,7 @@ export class NerEngine {
     readonly folder: ModelFolder,
     private readonly encoder: SubwordEncoder,
     private readonly pool: WorkerPool,
+    private readonly decoding: 'constrained' | 'argmax',
   ) {
     this.tags = folder.labels.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag);
     this.mask = new TransitionMask(folder.labels);
@@ -78,7 +81,7 @@ export class NerEngine {
       workers: options.workers ?? 1,
       workerScript: options.workerScript,
     });
-    return new NerEngine(folder, encoder, pool);
+    return new NerEngine(folder, encoder, pool, options.decoding ?? 'constrained');
   }
 
   get device(): string {
@@ -120,8 +123,8 @@ export class NerEngine {
     const windows = sentences.map((words) => this.encoder.windows(words));
     const flat = windows.flatMap((ws, s) => ws.map((window, w) => ({ window, s, w })));
     flat.sort((a, b) => a.window.ids.length - b.window.ids.length);
+    // logits[sentence][window][word in window]: the scores at that word's first sub-word.
     const logits: Float32Array[][][] = windows.map((ws) => ws.map(() => []));
-    const labelCount = this.folder.labels.length;
     let done = 0;
     const runs: Promise<void>[] = [];
     for (let from = 0; from < flat.length; ) {
@@ -142,16 +145,11 @@ export class NerEngine {
     if (options.isCancelled?.()) throw new Cancelled();
     return sentences.map((words, s) => {
       const best = bestWindowPerWord(windows[s], words.length);
-      return words.map((_, word) => {
-        const w = best[word];
-        const window = windows[s][w];
-        const position = window.firstSubword[word - window.wordStart];
-        return logits[s][w][position] ?? new Float32Array(labelCount);
-      });
+      return words.map((_, word) => logits[s][best[word]][word - windows[s][best[word]].wordStart]);
     });
   }
 
-  /** Runs windows padded to one length; returns per window the score rows of its sub-word positions. */
+  /** Runs windows padded to one length; returns per window the score rows of its words' first sub-words. */
   private async runBatch(batch: Window[]): Promise<Float32Array[][]> {
     const sequence = Math.max(...batch.map((w) => w.ids.length));
     const inputIds = new BigInt64Array(batch.length * sequence);
@@ -170,7 +168,7 @@ export class NerEngine {
   }
 
   private decodeScores(scores: Float32Array[]): SentencePrediction {
-    const { labels, marginals } = decode(scores, this.mask, this.folder.crf);
+    const { labels, marginals } = this.decoding === 'argmax' ? decodeArgmax(scores) : decode(scores, this.mask, this.folder.crf);
     const names = labels.map((id) => this.folder.labels[id]);
     const spans = chunkEntities(labels.map((id) => this.tags[id])).map((chunk) => {
       let confidence = 1;

@@ -113,3 +113,10 @@ export function decode(scores: (Float32Array | number[])[], mask: TransitionMask
   const marginals = alpha.map((a, t) => Float64Array.from({ length: L }, (_, j) => Math.exp(a[j] + beta[t][j] - logZ)));
   return { labels, marginals };
 }
+
+/** Each word's highest-scoring label, unconstrained: what a plain token-classification pipeline outputs. */
+export function decodeArgmax(scores: (Float32Array | number[])[]): Decoded {
+  const marginals = scores.map((row) => logSoftmaxRow(row).map(Math.exp));
+  const labels = marginals.map((row) => row.indexOf(Math.max(...row)));
+  return { labels, marginals };
+}

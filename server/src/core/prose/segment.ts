@@ -29,21 +29,53 @@ const ABBREVIATIONS = new Set([
 const WORD = /[\p{L}\p{N}\p{M}]+|[^\s\p{L}\p{N}\p{M}]/gu;
 
 export function segmentProse(text: string, format: ProseFormat): ProseSentence[] {
-  const masked = maskNonProse(text, format);
-  const sentences: ProseSentence[] = [];
-  for (const block of blocks(text, masked, format)) {
-    let words: Word[] = [];
-    const flush = () => {
-      if (words.length) sentences.push({ start: words[0].start, end: words[words.length - 1].end, words });
-      words = [];
-    };
-    WORD.lastIndex = block.start;
-    for (let m = WORD.exec(masked); m && m.index < block.end; m = WORD.exec(masked)) {
-      words.push({ text: m[0], start: m.index, end: m.index + m[0].length });
-      if (endsSentence(masked, words)) flush();
+  return new ProseSegmenter().segment(text, format);
+}
+
+/**
+ * Segments repeatedly edited documents: the sentences of a paragraph are kept between calls and reused while
+ * its (masked) text is unchanged, so an edit re-segments only the paragraphs it touched.
+ */
+export class ProseSegmenter {
+  /** Sentences of each paragraph seen in the last call, offsets relative to the paragraph's start. */
+  private paragraphs = new Map<string, ProseSentence[]>();
+
+  segment(text: string, format: ProseFormat): ProseSentence[] {
+    const masked = maskNonProse(text, format);
+    const sentences: ProseSentence[] = [];
+    const seen = new Map<string, ProseSentence[]>();
+    for (const block of blocks(text, masked, format)) {
+      const key = masked.slice(block.start, block.end);
+      const relative = this.paragraphs.get(key) ?? seen.get(key) ?? segmentParagraph(key);
+      seen.set(key, relative);
+      for (const sentence of relative) sentences.push(shift(sentence, block.start));
     }
-    flush();
+    this.paragraphs = seen;
+    return sentences;
   }
+}
+
+function shift(sentence: ProseSentence, by: number): ProseSentence {
+  return {
+    start: sentence.start + by,
+    end: sentence.end + by,
+    words: sentence.words.map((w) => ({ text: w.text, start: w.start + by, end: w.end + by })),
+  };
+}
+
+/** Sentences of one paragraph of masked text, with offsets from its start. */
+function segmentParagraph(masked: string): ProseSentence[] {
+  const sentences: ProseSentence[] = [];
+  let words: Word[] = [];
+  const flush = () => {
+    if (words.length) sentences.push({ start: words[0].start, end: words[words.length - 1].end, words });
+    words = [];
+  };
+  for (const m of masked.matchAll(WORD)) {
+    words.push({ text: m[0], start: m.index!, end: m.index! + m[0].length });
+    if (endsSentence(masked, words)) flush();
+  }
+  flush();
   return sentences;
 }
 
