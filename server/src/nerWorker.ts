@@ -14,6 +14,8 @@ async function createSession(onnxPath: string, device: Device, threads: number):
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
+    // A missing GPU provider is reported through fallbackReason; its native error log would only be noise.
+    logSeverityLevel: provider === 'cpu' ? 2 : 4,
   });
   const wanted: ('cuda' | 'webgpu')[] = device === 'cuda' || device === 'webgpu' ? [device] : device === 'auto' && hasNvidiaGpu() ? ['cuda'] : [];
   let fallbackReason: string | undefined;

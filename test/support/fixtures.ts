@@ -14,6 +14,11 @@ export function sharedCorpusFiles(): string[] {
     .flatMap((d) => readdirSync(path.join(SHARED_DATA, d.name)).filter((f) => f.endsWith('.tsv')).map((f) => path.join(SHARED_DATA, d.name, f)));
 }
 
+/** The small real model the repository ships for tests (made by training/make_test_model.py). */
+export const TEST_MODEL = process.env.BIONER_TEST_MODEL ?? path.join(FIXTURES, 'model');
+/** The bundled inference worker: tests run `npm run build` first. */
+export const WORKER_SCRIPT = path.join(ROOT, 'dist', 'nerWorker.js');
+
 export const EXCERPTS = ['BC5CDR-test-300.tsv', 'JNLPBA-test-300.tsv'].map((f) => path.join(FIXTURES, 'corpus', f));
 
 /** Builds a tab-separated BIO text from `token tag` rows; '' rows are sentence breaks. */

@@ -1,0 +1,95 @@
+/** The NER engine on the small real model the repository ships (test/fixtures/model). */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, cpSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { NerEngine } from '../../server/src/core/ner/engine';
+import { loadModelFolder, ModelFolderError } from '../../server/src/core/ner/modelFolder';
+import { validateSequence } from '../../server/src/core/conll/sequence';
+import { parseTag, type Tag } from '../../server/src/core/conll/tags';
+import { TEST_MODEL, WORKER_SCRIPT } from '../support/fixtures';
+
+const SENTENCES = [
+  'Patients with Duchenne muscular dystrophy and breast cancer were studied .'.split(' '),
+  'The cisplatin - induced nephrotoxicity was severe .'.split(' '),
+  'No abnormality was found .'.split(' '),
+];
+
+let engine: NerEngine;
+before(async () => {
+  engine = await NerEngine.load(TEST_MODEL, { workerScript: WORKER_SCRIPT, device: 'cpu' });
+});
+after(async () => {
+  await engine.dispose();
+});
+
+const tags = (labels: string[]) => labels.map((l) => (parseTag(l) as { tag: Tag }).tag);
+
+test('predictions are valid IOB2 with one label per word and confidences that are probabilities', async () => {
+  const predictions = await engine.predict(SENTENCES);
+  predictions.forEach((p, i) => {
+    assert.equal(p.labels.length, SENTENCES[i].length);
+    assert.deepEqual(validateSequence(tags(p.labels), 'IOB2'), []);
+    for (const span of p.spans) assert.ok(span.confidence > 0 && span.confidence <= 1);
+    for (const ranked of p.ranked) {
+      assert.ok(ranked.every((r, k) => r.probability >= 0 && r.probability <= 1 && (k === 0 || r.probability <= ranked[k - 1].probability)));
+    }
+  });
+  // A model trained on NCBI-disease finds the disease.
+  const diseases = predictions[0].spans.map((s) => SENTENCES[0].slice(s.start, s.end).join(' '));
+  assert.ok(diseases.some((d) => /dystrophy|cancer/.test(d)), `no disease found in: ${diseases}`);
+});
+
+test('a sentence gets the same labels alone and batched with longer ones (padding does not leak)', async () => {
+  const fresh = await NerEngine.load(TEST_MODEL, { workerScript: WORKER_SCRIPT, device: 'cpu' });
+  try {
+    const alone = await fresh.predict([SENTENCES[2]]);
+    const other = await NerEngine.load(TEST_MODEL, { workerScript: WORKER_SCRIPT, device: 'cpu' });
+    const batched = await other.predict(SENTENCES);
+    await other.dispose();
+    assert.deepEqual(batched[2].labels, alone[0].labels);
+    assert.ok(Math.abs(batched[2].ranked[0][0].probability - alone[0].ranked[0][0].probability) < 1e-4);
+  } finally {
+    await fresh.dispose();
+  }
+});
+
+test('sentences longer than the model maximum are windowed and merged into one valid sequence', async () => {
+  const long = Array.from({ length: Math.ceil(engine.folder.maxLength / 4) }, () => SENTENCES[0]).flat();
+  assert.ok(long.length > engine.folder.maxLength, 'the test sentence must exceed the maximum length');
+  const [prediction] = await engine.predict([long]);
+  assert.equal(prediction.labels.length, long.length);
+  assert.deepEqual(validateSequence(tags(prediction.labels), 'IOB2'), []);
+});
+
+test('results are cached per sentence', async () => {
+  await engine.predict([SENTENCES[1]]);
+  assert.ok(engine.cached(SENTENCES[1]));
+  assert.equal(engine.cached(['never', 'seen', 'before']), undefined);
+});
+
+test('an unavailable device falls back to the CPU and says why', { skip: existsSync('/dev/nvidia0') ? 'this machine has a GPU' : false }, async () => {
+  const gpu = await NerEngine.load(TEST_MODEL, { workerScript: WORKER_SCRIPT, device: 'cuda' });
+  try {
+    assert.equal(gpu.device, 'cpu');
+    assert.match(gpu.fallbackReason ?? '', /cuda/i);
+  } finally {
+    await gpu.dispose();
+  }
+});
+
+test('broken model folders are rejected with every problem named', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bioner-model-'));
+  try {
+    assert.throws(() => loadModelFolder(path.join(dir, 'missing')), /does not exist/);
+    assert.throws(() => loadModelFolder(dir), (e: ModelFolderError) => e.problems.includes('config.json is missing') && e.problems.includes('onnx/model.onnx is missing'));
+    cpSync(TEST_MODEL, dir, { recursive: true });
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', id2label: { 0: 'O', 1: 'B_Disease' } }));
+    assert.throws(() => loadModelFolder(dir), /label 'B_Disease' \(id 1\) is not a BIO tag/);
+    writeFileSync(path.join(dir, 'config.json'), '{ not json');
+    assert.throws(() => loadModelFolder(dir), /config\.json is not valid JSON/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
