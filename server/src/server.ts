@@ -13,10 +13,11 @@ import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, RE
 import type { BionerSettings } from '@common/settings';
 import { analyzeConll, type ConllAnalysis } from './core/conll/analysis';
 import type { Finding } from './core/checks/finding';
+import type { PredictOptions } from './core/ner/engine';
 import { bioInlayHints, bioPredictionHover, disagreementFindings, predictBio, type BioPredictions } from './features/bioPredictions';
 import { CODE_ACTION_KINDS, codeActions } from './features/codeActions';
 import { toDiagnostics } from './features/diagnostics';
-import { DocumentStore } from './features/documentStore';
+import { DocumentStore, type AnalysisControl } from './features/documentStore';
 import { hover as goldHover } from './features/hover';
 import { ModelService } from './features/modelService';
 import { withProgress } from './features/progress';
@@ -64,6 +65,15 @@ const conll = new DocumentStore<ConllAnalysis>({
   },
 });
 
+/** Runs a model pass with progress, cancelled by newer versions or by the user, then updates the speed shown. */
+async function modelPass<T>(document: TextDocument, control: AnalysisControl, pass: (options: PredictOptions) => Promise<T>): Promise<T> {
+  const result = await withProgress(connection, document.uri, (progress) =>
+    pass({ isCancelled: () => control.isStale() || progress.cancelled(), onProgress: progress.onProgress }),
+  );
+  models.reportSpeed();
+  return result;
+}
+
 /** The model over a BIO file's sentences, once its gold analysis is there. */
 const bioPredictions = new DocumentStore<BioPredictions | null>({
   settingsFor: (uri) => settings.get(uri),
@@ -73,11 +83,7 @@ const bioPredictions = new DocumentStore<BioPredictions | null>({
     const engine = await models.get(current);
     const analysis = engine && (await conll.get(document));
     if (!engine || !analysis) return null;
-    const result = await withProgress(connection, document.uri, (progress) =>
-      predictBio(analysis, engine, { isCancelled: () => control.isStale() || progress.cancelled(), onProgress: progress.onProgress }),
-    );
-    models.reportSpeed();
-    return result;
+    return modelPass(document, control, (options) => predictBio(analysis, engine, options));
   },
   onAnalysed(document, bio, current) {
     if (!bio) return;
@@ -95,16 +101,8 @@ const prose = new DocumentStore<ProseAnalysis | null>({
   async analyze(document, current, control) {
     const engine = await models.get(current);
     if (!engine) return null;
-    const result = await withProgress(connection, document.uri, (progress) =>
-      analyzeProse(
-        document,
-        engine,
-        { isCancelled: () => control.isStale() || progress.cancelled(), onProgress: progress.onProgress },
-        segmenters.get(document.uri) ?? segmenters.set(document.uri, new ProseSegmenter()).get(document.uri)!,
-      ),
-    );
-    models.reportSpeed();
-    return result;
+    const segmenter = segmenters.get(document.uri) ?? segmenters.set(document.uri, new ProseSegmenter()).get(document.uri)!;
+    return modelPass(document, control, (options) => analyzeProse(document, engine, options, segmenter));
   },
   onAnalysed: () => void connection.languages.semanticTokens.refresh(),
 });
