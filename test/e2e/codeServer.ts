@@ -581,3 +581,120 @@ export async function applyQuickFix(
     await new Promise((resolve) => setTimeout(resolve, 100)); // poll interval for the disk condition
   }
 }
+
+/**
+ * In-page source of `findWords(word)`: every whole-word occurrence of `word`
+ * in the rendered lines of the active editor (neighbours are not letters or
+ * digits, so `dystrophy` is found in `/dystrophy/` too), in rendered order:
+ * `{ line, lineIndex, colors, x, y }` with the text of its line, the line's
+ * index among the rendered lines, the distinct computed colours of the token
+ * spans over its characters, and the middle of its characters.
+ */
+const FIND_WORDS = `function findWords(word) {
+  const lines = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')]
+    .sort((a, b) => parseFloat(a.style.top || '0') - parseFloat(b.style.top || '0'));
+  const found = [];
+  lines.forEach((line, lineIndex) => {
+    const nodes = [];
+    const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+    const full = nodes.map((n) => n.textContent.replace(/\\u00a0/g, ' ')).join('');
+    for (let i = full.indexOf(word); i >= 0; i = full.indexOf(word, i + 1)) {
+      const before = i === 0 ? ' ' : full[i - 1];
+      const after = i + word.length >= full.length ? ' ' : full[i + word.length];
+      if (/[\\p{L}\\p{N}]/u.test(before) || /[\\p{L}\\p{N}]/u.test(after)) continue;
+      const colors = new Set();
+      let seen = 0, startNode = null, startOffset = 0, endNode = null, endOffset = 0;
+      for (const n of nodes) {
+        const len = n.textContent.length;
+        if (seen < i + word.length && i < seen + len) colors.add(String(getComputedStyle(n.parentElement).color));
+        if (!startNode && i < seen + len) { startNode = n; startOffset = i - seen; }
+        if (!endNode && i + word.length <= seen + len) { endNode = n; endOffset = i + word.length - seen; }
+        seen += len;
+      }
+      const range = document.createRange();
+      range.setStart(startNode, startOffset);
+      range.setEnd(endNode, endOffset);
+      const r = range.getBoundingClientRect();
+      found.push({ line: full, lineIndex, colors: [...colors], x: r.left + r.width / 2, y: r.top + r.height / 2 });
+    }
+  });
+  return found;
+}`;
+
+export interface WordOccurrence {
+  /** The rendered text of the line that holds it. */
+  line: string;
+  /** Its line's index among the rendered lines (the 0-based line number while the editor is scrolled to the top). */
+  lineIndex: number;
+  /** The distinct computed CSS colours of the token spans over its characters. */
+  colors: string[];
+  /** The middle of its characters, in page coordinates. */
+  x: number;
+  y: number;
+}
+
+/** Every whole-word occurrence of `word` in the rendered lines of the active editor (see FIND_WORDS). */
+export async function wordOccurrences(page: Page, word: string): Promise<WordOccurrence[]> {
+  return (await page.evaluate(`(() => { ${FIND_WORDS}; return findWords(${JSON.stringify(word)}); })()`)) as WordOccurrence[];
+}
+
+/**
+ * Waits until `predicate` (a JS expression over `words`, an object from each
+ * of `texts` to its occurrences as wordOccurrences returns them) holds.
+ * Returns the occurrences whether or not it held within `timeoutMs` (the
+ * caller asserts).
+ */
+export async function waitForWords(
+  page: Page,
+  texts: string[],
+  predicate: string,
+  timeoutMs = 30_000,
+): Promise<Record<string, WordOccurrence[]>> {
+  const expression = `(() => {
+    ${FIND_WORDS};
+    const words = {};
+    for (const t of ${JSON.stringify(texts)}) words[t] = findWords(t);
+    return (${predicate});
+  })()`;
+  await page.waitForFunction(expression, undefined, { timeout: timeoutMs }).catch(() => undefined);
+  const result: Record<string, WordOccurrence[]> = {};
+  for (const t of texts) result[t] = await wordOccurrences(page, t);
+  return result;
+}
+
+/**
+ * Like hoverText, for the whole-word occurrence of `word` on the first
+ * rendered line that contains `lineIncludes`: hovers the middle of its
+ * characters and returns the hover's text once it contains `expect` (when
+ * given) and is no longer "Loading...".
+ */
+export async function hoverWord(page: Page, word: string, lineIncludes: string, expect?: string, timeoutMs = 30_000): Promise<string> {
+  await dismissHover(page);
+  const hit = (await wordOccurrences(page, word)).find((o) => o.line.includes(lineIncludes));
+  if (!hit) throw new Error(`no rendered ${JSON.stringify(word)} on a line containing ${JSON.stringify(lineIncludes)} to hover`);
+  const hoverNow = (): Promise<string> =>
+    page.evaluate(() => ([...document.querySelectorAll('.monaco-hover:not(.hidden)')] as any[]).map((h) => String(h.innerText ?? h.textContent)).join('\n'));
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    // small mouse moves inside the word re-trigger the hover if it was lost
+    await page.mouse.move(hit.x - 1 + (attempt % 3), hit.y);
+    try {
+      await page.waitForFunction(
+        (want: string | null) => {
+          const hovers = [...document.querySelectorAll('.monaco-hover:not(.hidden)')] as any[];
+          const text = hovers.map((h) => String(h.innerText ?? h.textContent)).join('\n');
+          if (!text.trim() || /^\s*Loading\.\.\.\s*$/.test(text)) return false;
+          return want === null || text.includes(want);
+        },
+        expect ?? null,
+        { timeout: Math.min(10_000, Math.max(1, deadline - Date.now())) },
+      );
+      return await hoverNow();
+    } catch {
+      last = await hoverNow().catch(() => '');
+    }
+  }
+  throw new Error(`no hover${expect ? ` containing ${JSON.stringify(expect)}` : ''} over ${JSON.stringify(word)} on the line with ${JSON.stringify(lineIncludes)}; last hover text: ${JSON.stringify(last)}`);
+}

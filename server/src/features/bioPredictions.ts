@@ -11,7 +11,7 @@ import type { TokenLine } from '../core/conll/reader';
 import type { Chunk } from '../core/conll/sequence';
 import type { Finding, Fix } from '../core/checks/finding';
 import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
-import { describeRanked } from './predictionText';
+import { describeRanked, formatPercent } from './predictionText';
 
 export interface BioPredictions {
   analysis: ConllAnalysis;
@@ -51,13 +51,13 @@ export function disagreementFindings(bio: BioPredictions, settings: BionerSettin
     const report = (start: number, message: string) => findings.push({ code: 'model-disagreement', ...firstLineOf(tokens, start), message, fixes: [fix] });
     for (const span of prediction.spans) {
       if (span.confidence < settings.disagreementThreshold || gold.some((g) => sameChunk(g, span))) continue;
-      report(span.start, `The model tags ${quote(tokens, span)} as ${span.type} (${percent(span.confidence)}); the gold tags are ${tagList(tokens, span)}`);
+      report(span.start, `The model tags ${quote(tokens, span)} as ${span.type} (${formatPercent(span.confidence)}); the gold tags are ${tagList(tokens, span)}`);
     }
     for (const chunk of gold) {
       if (prediction.spans.some((p) => sameChunk(p, chunk))) continue;
       const confidence = modelConfidence(prediction, chunk.start, chunk.end);
       if (confidence < settings.disagreementThreshold || prediction.spans.some((p) => p.start < chunk.end && chunk.start < p.end)) continue;
-      report(chunk.start, `The model sees no entity in ${quote(tokens, chunk)} (${percent(confidence)}), tagged ${chunk.type || 'untyped'} in gold`);
+      report(chunk.start, `The model sees no entity in ${quote(tokens, chunk)} (${formatPercent(confidence)}), tagged ${chunk.type || 'untyped'} in gold`);
     }
   });
   return findings;
@@ -78,7 +78,6 @@ function firstLineOf(tokens: TokenLine[], start: number): { line: number; start:
   return { line: first.line.number, start: first.line.offset, end: first.line.offset + first.line.text.length };
 }
 
-const percent = (p: number) => `${(p * 100).toFixed(1)}%`;
 const quote = (tokens: TokenLine[], chunk: { start: number; end: number }) => `'${wordsOf(tokens.slice(chunk.start, chunk.end)).join(' ')}'`;
 const tagList = (tokens: TokenLine[], chunk: { start: number; end: number }) => tokens.slice(chunk.start, chunk.end).map((t) => t.tagColumn!.text).join(' ');
 
@@ -97,7 +96,7 @@ export function bioInlayHints(bio: BioPredictions, range: Range, settings: Bione
       const probability = bio.predictions[s].ranked[i][0]?.probability ?? 0;
       hints.push({
         position: { line: token.line.number, character: token.line.offset + token.line.text.length },
-        label: `${differs ? '≠' : '='} model ${model[i]} ${percent(probability)}`,
+        label: `${differs ? '≠' : '='} model ${model[i]} ${formatPercent(probability)}`,
         kind: InlayHintKind.Type,
         paddingLeft: true,
         tooltip: { kind: MarkupKind.Markdown, value: describeRanked([wordsOf([token])[0]], [bio.predictions[s].ranked[i]]) },
@@ -117,6 +116,6 @@ export function bioPredictionHover(bio: BioPredictions, line: number): string | 
   const prediction = bio.predictions[s];
   const span: PredictedSpan | undefined = prediction.spans.find((p) => p.start <= index && index < p.end);
   const model = predictedTags(bio, s, tokens.length)[index];
-  const entity = span ? `${span.type} \`${wordsOf(tokens.slice(span.start, span.end)).join(' ')}\`, confidence ${percent(span.confidence)}` : 'outside any entity';
+  const entity = span ? `${span.type} \`${wordsOf(tokens.slice(span.start, span.end)).join(' ')}\`, confidence ${formatPercent(span.confidence)}` : 'outside any entity';
   return [`**Model**: \`${model}\` (${entity})`, '', describeRanked([wordsOf([tokens[index]])[0]], [prediction.ranked[index]])].join('\n');
 }

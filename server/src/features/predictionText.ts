@@ -1,7 +1,13 @@
-/** How hovers describe the model's per-word label probabilities. */
+/** How hovers and messages describe the model's probabilities. */
+
+/** A probability as a percentage, rounded down so that nothing short of certain reads 100.0%. */
+export function formatPercent(probability: number): string {
+  return `${(Math.floor(probability * 1000) / 10).toFixed(1)}%`;
+}
+
 export function describeRanked(words: string[], ranked: { label: string; probability: number }[][]): string {
   const lines = words.map((word, i) => {
-    const labels = ranked[i].map((r) => `${r.label} ${(r.probability * 100).toFixed(1)}%`).join(', ');
+    const labels = ranked[i].map((r) => `${r.label} ${formatPercent(r.probability)}`).join(', ');
     return `- \`${word}\`: ${labels}`;
   });
   return ['Labels by probability:', ...lines].join('\n');

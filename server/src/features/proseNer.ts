@@ -6,7 +6,7 @@ import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES, tokenTypeForEntity } fr
 import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
 import { ProseSegmenter, type ProseSentence } from '../core/prose/segment';
 import { LineIndex } from '../core/text/lines';
-import { describeRanked } from './predictionText';
+import { describeRanked, formatPercent } from './predictionText';
 
 export interface ProseAnalysis {
   index: LineIndex;
@@ -71,7 +71,7 @@ function describeSpan(text: string, sentence: ProseSentence, span: PredictedSpan
   return [
     `**${span.type}** (predicted): \`${entityText}\``,
     '',
-    `Confidence ${(span.confidence * 100).toFixed(1)}%`,
+    `Confidence ${formatPercent(span.confidence)}`,
     '',
     describeRanked(sentence.words.slice(span.start, span.end).map((w) => w.text), prediction.ranked.slice(span.start, span.end)),
   ].join('\n');
