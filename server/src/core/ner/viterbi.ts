@@ -56,62 +56,86 @@ function logSoftmaxRow(row: Float32Array | number[]): Float64Array {
   return Float64Array.from(row, (v) => v - log);
 }
 
-function logSumExp(values: Float64Array | number[]): number {
-  let max = NEG;
-  for (const v of values) max = Math.max(max, v);
-  if (max === NEG) return NEG;
-  let sum = 0;
-  for (const v of values) sum += Math.exp(v - max);
-  return max + Math.log(sum);
+/** Transition scores as a flat L×L matrix (-Infinity where forbidden), plus start and end scores. */
+function lattice(mask: TransitionMask, crf?: Crf): { trans: Float64Array; start: Float64Array; end: Float64Array } {
+  const L = mask.canStart.length;
+  const trans = new Float64Array(L * L);
+  for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) trans[i * L + j] = mask.allowed[i][j] ? (crf ? crf.transitions[i][j] : 0) : NEG;
+  const start = Float64Array.from({ length: L }, (_, j) => (mask.canStart[j] ? (crf ? crf.start[j] : 0) : NEG));
+  const end = Float64Array.from({ length: L }, (_, j) => (mask.canEnd[j] ? (crf ? crf.end[j] : 0) : NEG));
+  return { trans, start, end };
 }
 
 export function decode(scores: (Float32Array | number[])[], mask: TransitionMask, crf?: Crf): Decoded {
   const n = scores.length;
   if (n === 0) return { labels: [], marginals: [] };
   const L = mask.canStart.length;
-  const emissions = crf ? scores.map((row) => Float64Array.from(row)) : scores.map(logSoftmaxRow);
-  const trans = (from: number, to: number) => (mask.allowed[from][to] ? (crf ? crf.transitions[from][to] : 0) : NEG);
-  const startScore = (j: number) => (mask.canStart[j] ? (crf ? crf.start[j] : 0) : NEG);
-  const endScore = (j: number) => (mask.canEnd[j] ? (crf ? crf.end[j] : 0) : NEG);
+  const { trans, start, end } = lattice(mask, crf);
+  // emissions[t * L + j]: raw CRF scores, or log-probabilities without a CRF.
+  const emissions = new Float64Array(n * L);
+  scores.forEach((row, t) => emissions.set(crf ? row : logSoftmaxRow(row), t * L));
 
-  // Viterbi.
-  let best = Float64Array.from({ length: L }, (_, j) => startScore(j) + emissions[0][j]);
-  const back: Int32Array[] = [];
+  // Viterbi, with back-pointers.
+  const best = new Float64Array(n * L);
+  const back = new Int32Array(n * L);
+  for (let j = 0; j < L; j++) best[j] = start[j] + emissions[j];
   for (let t = 1; t < n; t++) {
-    const next = new Float64Array(L).fill(NEG);
-    const pointers = new Int32Array(L);
     for (let j = 0; j < L; j++) {
+      let top = NEG;
+      let arg = 0;
       for (let i = 0; i < L; i++) {
-        const s = best[i] + trans(i, j);
-        if (s > next[j]) {
-          next[j] = s;
-          pointers[j] = i;
+        const v = best[(t - 1) * L + i] + trans[i * L + j];
+        if (v > top) {
+          top = v;
+          arg = i;
         }
       }
-      next[j] += emissions[t][j];
+      best[t * L + j] = top + emissions[t * L + j];
+      back[t * L + j] = arg;
     }
-    back.push(pointers);
-    best = next;
   }
   let last = 0;
-  for (let j = 1; j < L; j++) if (best[j] + endScore(j) > best[last] + endScore(last)) last = j;
+  for (let j = 1; j < L; j++) if (best[(n - 1) * L + j] + end[j] > best[(n - 1) * L + last] + end[last]) last = j;
   const labels = new Array<number>(n);
   labels[n - 1] = last;
-  for (let t = n - 1; t > 0; t--) labels[t - 1] = back[t - 1][labels[t]];
+  for (let t = n - 1; t > 0; t--) labels[t - 1] = back[t * L + labels[t]];
 
-  // Forward-backward for marginals.
-  const alpha: Float64Array[] = [Float64Array.from({ length: L }, (_, j) => startScore(j) + emissions[0][j])];
+  // Forward-backward in log space for the marginals.
+  const alpha = new Float64Array(n * L);
+  const beta = new Float64Array(n * L);
+  const terms = new Float64Array(L);
+  for (let j = 0; j < L; j++) alpha[j] = start[j] + emissions[j];
   for (let t = 1; t < n; t++) {
-    alpha.push(Float64Array.from({ length: L }, (_, j) => logSumExp(Array.from({ length: L }, (_, i) => alpha[t - 1][i] + trans(i, j))) + emissions[t][j]));
+    for (let j = 0; j < L; j++) {
+      for (let i = 0; i < L; i++) terms[i] = alpha[(t - 1) * L + i] + trans[i * L + j];
+      alpha[t * L + j] = logSumExp(terms) + emissions[t * L + j];
+    }
   }
-  const beta: Float64Array[] = new Array(n);
-  beta[n - 1] = Float64Array.from({ length: L }, (_, j) => endScore(j));
+  for (let j = 0; j < L; j++) beta[(n - 1) * L + j] = end[j];
   for (let t = n - 2; t >= 0; t--) {
-    beta[t] = Float64Array.from({ length: L }, (_, i) => logSumExp(Array.from({ length: L }, (_, j) => trans(i, j) + emissions[t + 1][j] + beta[t + 1][j])));
+    for (let i = 0; i < L; i++) {
+      for (let j = 0; j < L; j++) terms[j] = trans[i * L + j] + emissions[(t + 1) * L + j] + beta[(t + 1) * L + j];
+      beta[t * L + i] = logSumExp(terms);
+    }
   }
-  const logZ = logSumExp(Float64Array.from({ length: L }, (_, j) => alpha[n - 1][j] + beta[n - 1][j]));
-  const marginals = alpha.map((a, t) => Float64Array.from({ length: L }, (_, j) => Math.exp(a[j] + beta[t][j] - logZ)));
+  for (let j = 0; j < L; j++) terms[j] = alpha[(n - 1) * L + j] + beta[(n - 1) * L + j];
+  const logZ = logSumExp(terms);
+  const marginals: Float64Array[] = [];
+  for (let t = 0; t < n; t++) {
+    const row = new Float64Array(L);
+    for (let j = 0; j < L; j++) row[j] = Math.exp(alpha[t * L + j] + beta[t * L + j] - logZ);
+    marginals.push(row);
+  }
   return { labels, marginals };
+}
+
+function logSumExp(values: Float64Array): number {
+  let max = NEG;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  if (max === NEG) return NEG;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += Math.exp(values[i] - max);
+  return max + Math.log(sum);
 }
 
 /** Each word's highest-scoring label, unconstrained: what a plain token-classification pipeline outputs. */
