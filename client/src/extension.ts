@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, type FileTooLargeParams, type ModelStatus } from '@common/protocol';
 import { registerConvertCommands } from './commands/convert';
+import { registerFineTune } from './commands/fineTune';
 import { registerReloadModel } from './commands/reloadModel';
 import { registerSelectModel } from './commands/selectModel';
 import { registerTreatAsBio } from './commands/treatAsBio';
@@ -29,8 +30,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   client = new LanguageClient('bioner', 'BioNER', serverOptions, clientOptions);
   const statusBar = new ModelStatusBar();
+  const trainingLog = vscode.window.createOutputChannel('BioNER Training');
   context.subscriptions.push(
     statusBar,
+    trainingLog,
+    registerFineTune(trainingLog),
     registerTreatAsBio(),
     registerSelectModel(),
     registerReloadModel(client),

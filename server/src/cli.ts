@@ -5,6 +5,7 @@ import { UsageError } from './cli/args';
 import { runCheck } from './cli/check';
 import { runConvert } from './cli/convert';
 import { runEval } from './cli/eval';
+import { runTrain } from './cli/train';
 import { VERSION } from './cli/version';
 
 const USAGE = `bioner ${VERSION}: biomedical NER and BIO/CoNLL checking
@@ -16,6 +17,8 @@ Usage:
       Tags a BIO file (predicted tag appended as the last column) or prose (one sentence per line in jsonl).
   bioner eval GOLD [--pred FILE | --model DIR] [--json]
       Strict and relaxed entity P/R/F1: overall, per type and per entity length (1, 2, >=3 tokens).
+  bioner train --train F [F…] --dev F --out DIR [--test F] [--base HF_DIR] [--max-minutes N] [--epochs N] [--python PATH] [--json]
+      Trains a model with the Python trainer (training/), printing its progress; leaves a model folder.
   bioner convert FILE --to iob2|iobes [--output FILE]
       Rewrites the tags in another scheme; prints to stdout unless --output is given.
 
@@ -27,6 +30,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   convert: runConvert,
   annotate: runAnnotate,
   eval: runEval,
+  train: runTrain,
 };
 
 async function main(argv: string[]): Promise<number> {

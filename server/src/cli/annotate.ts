@@ -64,8 +64,11 @@ async function annotateBio(file: string, engine: NerEngine, format: string, valu
   };
   for await (const item of readCorpus(file, layout)) {
     pending.push(item);
-    if (pending.length >= CHUNK) await flush();
+    if (pending.length >= CHUNK && item.kind === 'sentence') await flush();
   }
+  // The empty "line" after a file's final line break is not a line of output.
+  const last = pending[pending.length - 1];
+  if (last?.kind === 'line' && last.line.text === '') pending.pop();
   await flush();
   process.stderr.write(` (${Math.round(engine.wordsPerSecond)} tokens/s on ${engine.device})\n`);
 }
