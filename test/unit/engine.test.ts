@@ -1,7 +1,7 @@
 /** The NER engine on the small real model the repository ships (test/fixtures/model). */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, cpSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NerEngine } from '../../server/src/core/ner/engine';
@@ -90,6 +90,32 @@ test('broken model folders are rejected with every problem named', () => {
     writeFileSync(path.join(dir, 'config.json'), '{ not json');
     assert.throws(() => loadModelFolder(dir), /config\.json is not valid JSON/);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a model with several heads decodes each and merges their spans without overlaps', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bioner-heads-'));
+  cpSync(TEST_MODEL, dir, { recursive: true });
+  const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  const { crf } = config.bioner;
+  config.bioner.heads = [
+    { name: 'first', labels: [0, 1, 2], crf },
+    { name: 'second', labels: [0, 1, 2], crf },
+  ];
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  const twoHeads = await NerEngine.load(dir, { workerScript: WORKER_SCRIPT, device: 'cpu' });
+  try {
+    const [merged] = await twoHeads.predict([SENTENCES[0]]);
+    const [single] = await engine.predict([SENTENCES[0]]);
+    assert.deepEqual(merged.labels, single.labels);
+    assert.deepEqual(
+      merged.spans.map((s) => [s.start, s.end, s.type]),
+      single.spans.map((s) => [s.start, s.end, s.type]),
+    );
+    assert.equal(new Set(merged.ranked[0].map((r) => r.label)).size, merged.ranked[0].length);
+  } finally {
+    await twoHeads.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,11 +2,12 @@
  * The NER engine: sentences of words in, valid tag sequences with confidences out. Sub-word windows are batched
  * by length and run in worker threads; results are cached per sentence, keyed by model and words.
  */
+import { tagsForChunks } from '../conll/convert';
 import { chunkEntities } from '../conll/sequence';
 import { parseTag, type Tag } from '../conll/tags';
 import { loadModelFolder, type ModelFolder } from './modelFolder';
 import { bestWindowPerWord, SubwordEncoder, type Window } from './subwords';
-import { decode, decodeArgmax, TransitionMask } from './viterbi';
+import { decode, decodeArgmax, TransitionMask, type Crf } from './viterbi';
 import { WorkerPool } from './workerPool';
 import type { Device } from './workerProtocol';
 
@@ -55,8 +56,7 @@ const RANKED_LABELS = 3;
 
 export class NerEngine {
   private readonly cache = new Map<string, SentencePrediction>();
-  private readonly tags: Tag[];
-  private readonly mask: TransitionMask;
+  private readonly heads: { labels: number[]; tags: Tag[]; mask: TransitionMask; crf?: Crf }[];
   /** Words and seconds of model time, for the tokens/s figure. */
   private wordsDone = 0;
   private secondsSpent = 0;
@@ -67,8 +67,10 @@ export class NerEngine {
     private readonly pool: WorkerPool,
     private readonly decoding: 'constrained' | 'argmax',
   ) {
-    this.tags = folder.labels.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag);
-    this.mask = new TransitionMask(folder.labels);
+    this.heads = folder.heads.map((head) => {
+      const names = head.labels.map((id) => folder.labels[id]);
+      return { labels: head.labels, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
+    });
   }
 
   static async load(dir: string, options: EngineOptions = {}): Promise<NerEngine> {
@@ -167,20 +169,29 @@ export class NerEngine {
     );
   }
 
+  /**
+   * Decodes each head on its own labels, then keeps the most confident spans that do not overlap: a model trained
+   * on several corpora answers each corpus's types, and the answers are merged into one valid sequence.
+   */
   private decodeScores(scores: Float32Array[]): SentencePrediction {
-    const { labels, marginals } = this.decoding === 'argmax' ? decodeArgmax(scores) : decode(scores, this.mask, this.folder.crf);
-    const names = labels.map((id) => this.folder.labels[id]);
-    const spans = chunkEntities(labels.map((id) => this.tags[id])).map((chunk) => {
-      let confidence = 1;
-      for (let i = chunk.start; i < chunk.end; i++) confidence = Math.min(confidence, marginals[i][labels[i]]);
-      return { ...chunk, confidence };
-    });
-    const ranked = marginals.map((row) =>
-      Array.from(row, (probability, id) => ({ label: this.folder.labels[id], probability }))
-        .sort((a, b) => b.probability - a.probability)
-        .slice(0, RANKED_LABELS),
-    );
-    return { labels: names, spans, ranked };
+    const spans: PredictedSpan[] = [];
+    const ranked: { label: string; probability: number }[][] = scores.map(() => []);
+    let rawLabels: string[] = [];
+    for (const head of this.heads) {
+      const own = scores.map((row) => Float32Array.from(head.labels, (id) => row[id]));
+      const { labels, marginals } = this.decoding === 'argmax' ? decodeArgmax(own) : decode(own, head.mask, head.crf);
+      rawLabels = labels.map((id) => this.folder.labels[head.labels[id]]);
+      for (const chunk of chunkEntities(labels.map((id) => head.tags[id]))) {
+        let confidence = 1;
+        for (let i = chunk.start; i < chunk.end; i++) confidence = Math.min(confidence, marginals[i][labels[i]]);
+        spans.push({ ...chunk, confidence });
+      }
+      marginals.forEach((row, word) => row.forEach((probability, k) => ranked[word].push({ label: this.folder.labels[head.labels[k]], probability })));
+    }
+    const kept = keepNonOverlapping(spans);
+    // Argmax labels are shown as they are (possibly invalid), to compare with plain pipelines word for word.
+    const wordLabels = this.decoding === 'argmax' && this.heads.length === 1 ? rawLabels : tagsForChunks(kept, scores.length, 'IOB2');
+    return { labels: wordLabels, spans: kept, ranked: ranked.map(topLabels) };
   }
 
   private key(words: readonly string[]): string {
@@ -199,4 +210,23 @@ export class NerEngine {
 
 function emptyPrediction(): SentencePrediction {
   return { labels: [], spans: [], ranked: [] };
+}
+
+/** The most confident spans that do not overlap each other, in sentence order. */
+function keepNonOverlapping(spans: PredictedSpan[]): PredictedSpan[] {
+  const kept: PredictedSpan[] = [];
+  for (const span of [...spans].sort((a, b) => b.confidence - a.confidence)) {
+    if (!kept.some((k) => k.start < span.end && span.start < k.end)) kept.push(span);
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}
+
+/** A word's most probable labels; a label several heads share keeps its highest probability. */
+function topLabels(candidates: { label: string; probability: number }[]): { label: string; probability: number }[] {
+  const best = new Map<string, number>();
+  for (const { label, probability } of candidates) best.set(label, Math.max(best.get(label) ?? 0, probability));
+  return [...best]
+    .map(([label, probability]) => ({ label, probability }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, RANKED_LABELS);
 }

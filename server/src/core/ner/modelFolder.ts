@@ -33,8 +33,16 @@ export interface ModelFolder {
   tokenizerConfig: object;
   /** Most sub-words per sequence, special tokens included. */
   maxLength: number;
-  crf?: Crf;
+  /** Label groups decoded separately (one per training corpus); a single head over all labels by default. */
+  heads: Head[];
   quantized: boolean;
+}
+
+export interface Head {
+  name: string;
+  /** Label ids (indices into `labels` and the logits) of this head, in order. */
+  labels: number[];
+  crf?: Crf;
 }
 
 function readJson(file: string, problems: string[]): Record<string, unknown> | undefined {
@@ -75,16 +83,40 @@ function labelsOf(config: Record<string, unknown>, problems: string[]): string[]
   return labels;
 }
 
-function crfOf(bioner: Record<string, unknown> | undefined, size: number, problems: string[]): Crf | undefined {
-  const crf = bioner?.crf as Record<string, unknown> | undefined;
+function crfOf(crf: Record<string, unknown> | undefined, size: number, where: string, problems: string[]): Crf | undefined {
   if (!crf) return undefined;
   const isVector = (v: unknown): v is number[] => Array.isArray(v) && v.length === size && v.every((x) => typeof x === 'number');
   const { transitions, start, end } = crf;
   if (!Array.isArray(transitions) || transitions.length !== size || !transitions.every(isVector) || !isVector(start) || !isVector(end)) {
-    problems.push(`config.json bioner.crf must have transitions [${size}][${size}], start [${size}] and end [${size}] numbers`);
+    problems.push(`config.json ${where} must have transitions [${size}][${size}], start [${size}] and end [${size}] numbers`);
     return undefined;
   }
   return { transitions, start, end };
+}
+
+/**
+ * `bioner.heads` splits the labels of a multi-corpus model into groups, each with its own CRF; without it the
+ * model has one head over all labels (and `bioner.crf`, if any).
+ */
+function headsOf(bioner: Record<string, unknown> | undefined, labels: string[], problems: string[]): Head[] {
+  const heads = bioner?.heads;
+  if (heads === undefined) {
+    const crf = crfOf(bioner?.crf as Record<string, unknown> | undefined, labels.length, 'bioner.crf', problems);
+    return [{ name: 'default', labels: labels.map((_, i) => i), crf }];
+  }
+  if (!Array.isArray(heads) || heads.length === 0) {
+    problems.push('config.json bioner.heads must be a non-empty list');
+    return [];
+  }
+  return heads.map((head: Record<string, unknown>, h) => {
+    const ids = head?.labels;
+    const where = `bioner.heads[${h}]`;
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0 && id < labels.length)) {
+      problems.push(`config.json ${where}.labels must list label ids between 0 and ${labels.length - 1}`);
+      return { name: String(head?.name ?? h), labels: [] };
+    }
+    return { name: String(head.name ?? h), labels: ids as number[], crf: crfOf(head.crf as Record<string, unknown> | undefined, ids.length, `${where}.crf`, problems) };
+  });
 }
 
 export function loadModelFolder(dir: string, options: { preferQuantized?: boolean } = {}): ModelFolder {
@@ -100,7 +132,7 @@ export function loadModelFolder(dir: string, options: { preferQuantized?: boolea
   if (!existsSync(onnxPath)) problems.push('onnx/model.onnx is missing');
   const labels = config ? labelsOf(config, problems) : [];
   const bioner = config?.bioner as Record<string, unknown> | undefined;
-  const crf = crfOf(bioner, labels.length, problems);
+  const heads = headsOf(bioner, labels, problems);
   if (tokenizerJson && !(tokenizerJson as { model?: unknown }).model) problems.push('tokenizer.json has no "model" section');
   if (problems.length > 0 || !config || !tokenizerJson) throw new ModelFolderError(dir, problems);
   const maxLength = [bioner?.max_length, (tokenizerConfig as Record<string, unknown>)?.model_max_length, config.max_position_embeddings]
@@ -123,7 +155,7 @@ export function loadModelFolder(dir: string, options: { preferQuantized?: boolea
     tokenizerJson,
     tokenizerConfig: tokenizerConfig ?? {},
     maxLength,
-    crf,
+    heads,
     quantized,
   };
 }
