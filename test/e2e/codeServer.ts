@@ -491,11 +491,18 @@ export async function hoverText(page: Page, token: string, expect?: string, time
     return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
   })()`)) as { x: number; y: number } | null;
   if (!box) throw new Error(`no rendered span with text ${JSON.stringify(token)} to hover`);
+  return hoverAt(page, box, JSON.stringify(token), expect, timeoutMs);
+}
+
+/** Hovers a point until a hover with the expected text shows (not "Loading..."), re-moving the mouse if it is lost. */
+async function hoverAt(page: Page, point: { x: number; y: number }, what: string, expect: string | undefined, timeoutMs: number): Promise<string> {
+  const hoverNow = (): Promise<string> =>
+    page.evaluate(() => ([...document.querySelectorAll('.monaco-hover:not(.hidden)')] as any[]).map((h) => String(h.innerText ?? h.textContent)).join('\n'));
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (let attempt = 0; Date.now() < deadline; attempt++) {
-    // small mouse moves inside the token re-trigger the hover if it was lost
-    await page.mouse.move(box.x - 1 + (attempt % 3), box.y);
+    // small mouse moves inside the text re-trigger the hover if it was lost
+    await page.mouse.move(point.x - 1 + (attempt % 3), point.y);
     try {
       await page.waitForFunction(
         (want: string | null) => {
@@ -507,16 +514,12 @@ export async function hoverText(page: Page, token: string, expect?: string, time
         expect ?? null,
         { timeout: Math.min(10_000, Math.max(1, deadline - Date.now())) },
       );
-      return await page.evaluate(() =>
-        ([...document.querySelectorAll('.monaco-hover:not(.hidden)')] as any[]).map((h) => String(h.innerText ?? h.textContent)).join('\n'),
-      );
+      return await hoverNow();
     } catch {
-      last = await page
-        .evaluate(() => ([...document.querySelectorAll('.monaco-hover')] as any[]).map((h) => String(h.innerText ?? h.textContent)).join('\n'))
-        .catch(() => '');
+      last = await hoverNow().catch(() => '');
     }
   }
-  throw new Error(`no hover${expect ? ` containing ${JSON.stringify(expect)}` : ''} over ${JSON.stringify(token)}; last hover text: ${JSON.stringify(last)}`);
+  throw new Error(`no hover${expect ? ` containing ${JSON.stringify(expect)}` : ''} over ${what}; last hover text: ${JSON.stringify(last)}`);
 }
 
 /**
@@ -673,28 +676,5 @@ export async function hoverWord(page: Page, word: string, lineIncludes: string, 
   await dismissHover(page);
   const hit = (await wordOccurrences(page, word)).find((o) => o.line.includes(lineIncludes));
   if (!hit) throw new Error(`no rendered ${JSON.stringify(word)} on a line containing ${JSON.stringify(lineIncludes)} to hover`);
-  const hoverNow = (): Promise<string> =>
-    page.evaluate(() => ([...document.querySelectorAll('.monaco-hover:not(.hidden)')] as any[]).map((h) => String(h.innerText ?? h.textContent)).join('\n'));
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (let attempt = 0; Date.now() < deadline; attempt++) {
-    // small mouse moves inside the word re-trigger the hover if it was lost
-    await page.mouse.move(hit.x - 1 + (attempt % 3), hit.y);
-    try {
-      await page.waitForFunction(
-        (want: string | null) => {
-          const hovers = [...document.querySelectorAll('.monaco-hover:not(.hidden)')] as any[];
-          const text = hovers.map((h) => String(h.innerText ?? h.textContent)).join('\n');
-          if (!text.trim() || /^\s*Loading\.\.\.\s*$/.test(text)) return false;
-          return want === null || text.includes(want);
-        },
-        expect ?? null,
-        { timeout: Math.min(10_000, Math.max(1, deadline - Date.now())) },
-      );
-      return await hoverNow();
-    } catch {
-      last = await hoverNow().catch(() => '');
-    }
-  }
-  throw new Error(`no hover${expect ? ` containing ${JSON.stringify(expect)}` : ''} over ${JSON.stringify(word)} on the line with ${JSON.stringify(lineIncludes)}; last hover text: ${JSON.stringify(last)}`);
+  return hoverAt(page, hit, `${JSON.stringify(word)} on the line with ${JSON.stringify(lineIncludes)}`, expect, timeoutMs);
 }

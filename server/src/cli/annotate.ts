@@ -85,7 +85,7 @@ const round = (x: number) => Math.round(x * 10000) / 10000;
 
 async function annotateProse(text: string, proseFormat: ProseFormat, engine: NerEngine, format: string, output: Output): Promise<void> {
   const sentences = segmentProse(text, proseFormat);
-  const predictions = await engine.predict(sentences.map((s) => s.words.map((w) => w.text)));
+  const predictions = await engine.predict(sentences.map((s) => s.texts));
   sentences.forEach((sentence, i) => {
     const { words } = sentence;
     const prediction = predictions[i];

@@ -19,7 +19,7 @@ export async function analyzeProse(document: TextDocument, engine: NerEngine, op
   const text = document.getText();
   const sentences = segmenter.segment(text, document.languageId === 'markdown' ? 'markdown' : 'plaintext');
   const predictions = await engine.predict(
-    sentences.map((s) => s.words.map((w) => w.text)),
+    sentences.map((s) => s.texts),
     options,
   );
   return { index: new LineIndex(text), sentences, predictions };

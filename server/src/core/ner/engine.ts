@@ -194,8 +194,16 @@ export class NerEngine {
     return { labels: wordLabels, spans: kept, ranked: ranked.map(topLabels) };
   }
 
+  /** Cache keys of word arrays seen before: callers that reuse arrays for unchanged sentences skip the join. */
+  private readonly keys = new WeakMap<readonly string[], string>();
+
   private key(words: readonly string[]): string {
-    return words.join('\u241f');
+    let key = this.keys.get(words);
+    if (key === undefined) {
+      key = words.join('\u241f');
+      this.keys.set(words, key);
+    }
+    return key;
   }
 
   private remember(words: readonly string[], prediction: SentencePrediction): void {

@@ -11,10 +11,36 @@ export interface Word {
   end: number;
 }
 
-export interface ProseSentence {
-  start: number;
-  end: number;
-  words: Word[];
+/**
+ * A sentence: words kept relative to an offset, so that a sentence reused after an edit elsewhere moves by
+ * changing one number; absolute word offsets are made only when asked for.
+ */
+export class ProseSentence {
+  private absolute?: Word[];
+
+  constructor(
+    readonly offset: number,
+    private readonly relative: readonly Word[],
+    /** The words' texts, the same array for as long as the paragraph is unchanged (a cache key for the engine). */
+    readonly texts: readonly string[],
+  ) {}
+
+  get start(): number {
+    return this.offset + this.relative[0].start;
+  }
+
+  get end(): number {
+    return this.offset + this.relative[this.relative.length - 1].end;
+  }
+
+  get words(): Word[] {
+    this.absolute ??= this.relative.map((w) => ({ text: w.text, start: w.start + this.offset, end: w.end + this.offset }));
+    return this.absolute;
+  }
+
+  movedBy(delta: number): ProseSentence {
+    return new ProseSentence(this.offset + delta, this.relative, this.texts);
+  }
 }
 
 /** Abbreviations whose final period does not end a sentence (lower-cased, without the final period). */
@@ -48,19 +74,11 @@ export class ProseSegmenter {
       const key = masked.slice(block.start, block.end);
       const relative = this.paragraphs.get(key) ?? seen.get(key) ?? segmentParagraph(key);
       seen.set(key, relative);
-      for (const sentence of relative) sentences.push(shift(sentence, block.start));
+      for (const sentence of relative) sentences.push(sentence.movedBy(block.start));
     }
     this.paragraphs = seen;
     return sentences;
   }
-}
-
-function shift(sentence: ProseSentence, by: number): ProseSentence {
-  return {
-    start: sentence.start + by,
-    end: sentence.end + by,
-    words: sentence.words.map((w) => ({ text: w.text, start: w.start + by, end: w.end + by })),
-  };
 }
 
 /** Sentences of one paragraph of masked text, with offsets from its start. */
@@ -68,7 +86,7 @@ function segmentParagraph(masked: string): ProseSentence[] {
   const sentences: ProseSentence[] = [];
   let words: Word[] = [];
   const flush = () => {
-    if (words.length) sentences.push({ start: words[0].start, end: words[words.length - 1].end, words });
+    if (words.length) sentences.push(new ProseSentence(0, words, words.map((w) => w.text)));
     words = [];
   };
   for (const m of masked.matchAll(WORD)) {
