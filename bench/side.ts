@@ -7,8 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { NerEngine } from '../server/src/core/ner/engine';
-import { loadModelFolder } from '../server/src/core/ner/modelFolder';
-import { SubwordEncoder } from '../server/src/core/ner/subwords';
+import { peerWordLabels } from '../test/support/peer';
 
 const [side, modelDir, sentencesFile, outFile, threadsArg] = process.argv.slice(2);
 const threads = Number(threadsArg ?? 1);
@@ -45,36 +44,10 @@ async function firstLabels(words: string[], decoding: 'constrained' | 'argmax'):
   return prediction.labels;
 }
 
-/** transformers.js pipeline('token-classification') on the same folder, offline, batched like the engine. */
+/** transformers.js pipeline('token-classification') on the same folder, offline, batched like the engine (test/support/peer.ts). */
 async function runPeer(): Promise<Result> {
-  const started = performance.now();
-  const { env, pipeline } = await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.localModelPath = path.dirname(path.resolve(modelDir)) + path.sep;
-  const classify = await pipeline('token-classification', path.basename(path.resolve(modelDir)), {
-    dtype: 'fp32',
-    session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
-  } as never);
-  const folder = loadModelFolder(modelDir);
-  const encoder = new SubwordEncoder(folder);
-  const toLabels = (words: string[], output: { entity: string; index: number }[]): (string | null)[] => {
-    const windows = encoder.windows(words);
-    if (windows.length > 1) return words.map(() => null);
-    const byIndex = new Map(output.map((o) => [o.index, o.entity]));
-    return windows[0].firstSubword.map((position) => byIndex.get(position) ?? null);
-  };
-  const first = (await classify(sentences[0].join(' '), { ignore_labels: [] } as never)) as never;
-  const firstResultMs = performance.now() - started;
-  const labels: (string | null)[][] = [toLabels(sentences[0], first)];
-  const t0 = performance.now();
-  const BATCH = 32;
-  for (let i = 1; i < sentences.length; i += BATCH) {
-    const batch = sentences.slice(i, i + BATCH);
-    const outputs = (await classify(batch.map((s) => s.join(' ')), { ignore_labels: [] } as never)) as unknown as { entity: string; index: number }[][];
-    batch.forEach((words, k) => labels.push(toLabels(words, batch.length === 1 ? (outputs as never) : outputs[k])));
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  return { tokensPerSecond: (tokens - sentences[0].length) / seconds, seconds, firstResultMs, labels };
+  const run = await peerWordLabels(modelDir, sentences, { threads, batch: 32 });
+  return { tokensPerSecond: (tokens - sentences[0].length) / run.seconds, seconds: run.seconds, firstResultMs: run.firstResultMs, labels: run.labels };
 }
 
 async function main(): Promise<void> {

@@ -119,6 +119,19 @@ function headsOf(bioner: Record<string, unknown> | undefined, labels: string[], 
   });
 }
 
+/** Model types whose position ids start after the padding id (RoBERTa family): fewer usable positions. */
+const OFFSET_POSITIONS = new Set(['roberta', 'xlm-roberta', 'camembert', 'longformer', 'bart', 'mbart', 'data2vec-text', 'xmod']);
+
+/** The fewest positions any declaration allows; tokenizers often declare a huge "no limit" value. */
+function maxLengthOf(config: Record<string, unknown>, bioner: Record<string, unknown> | undefined, tokenizerConfig: object): number {
+  let positions = Number(config.max_position_embeddings);
+  if (OFFSET_POSITIONS.has(String(config.model_type)) && Number.isInteger(positions)) positions -= Number(config.pad_token_id ?? 1) + 1;
+  const limits = [bioner?.max_length, (tokenizerConfig as Record<string, unknown>).model_max_length, positions]
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 8 && n <= 100_000);
+  return limits.length ? Math.min(...limits) : 512;
+}
+
 export function loadModelFolder(dir: string, options: { preferQuantized?: boolean } = {}): ModelFolder {
   const problems: string[] = [];
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelFolderError(dir, ['the folder does not exist']);
@@ -135,9 +148,7 @@ export function loadModelFolder(dir: string, options: { preferQuantized?: boolea
   const heads = headsOf(bioner, labels, problems);
   if (tokenizerJson && !(tokenizerJson as { model?: unknown }).model) problems.push('tokenizer.json has no "model" section');
   if (problems.length > 0 || !config || !tokenizerJson) throw new ModelFolderError(dir, problems);
-  const maxLength = [bioner?.max_length, (tokenizerConfig as Record<string, unknown>)?.model_max_length, config.max_position_embeddings]
-    .map(Number)
-    .find((n) => Number.isInteger(n) && n > 8 && n <= 100_000) ?? 512;
+  const maxLength = maxLengthOf(config, bioner, tokenizerConfig ?? {});
   const stat = statSync(onnxPath);
   const id = createHash('sha1')
     .update(JSON.stringify(labels))
