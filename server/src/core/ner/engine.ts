@@ -3,6 +3,7 @@
  * by length and run in worker threads; results are cached per sentence, keyed by model and words.
  */
 import { tagsForChunks } from '../conll/convert';
+import { endianness } from 'node:os';
 import { chunkEntities } from '../conll/sequence';
 import { parseTag, type Tag } from '../conll/tags';
 import { loadModelFolder, type ModelFolder } from './modelFolder';
@@ -53,10 +54,12 @@ const BATCH_SUBWORDS = 8192;
 const MAX_BATCH = 64;
 const CACHE_LIMIT = 50_000;
 const RANKED_LABELS = 3;
+/** Which 32-bit half of an int64 holds its low bits on this machine. */
+const LOW_WORD = endianness() === 'LE' ? 0 : 1;
 
 export class NerEngine {
   private readonly cache = new Map<string, SentencePrediction>();
-  private readonly heads: { labels: number[]; tags: Tag[]; mask: TransitionMask; crf?: Crf }[];
+  private readonly heads: { labels: number[]; identity: boolean; tags: Tag[]; mask: TransitionMask; crf?: Crf }[];
   /** Words and seconds of model time, for the tokens/s figure. */
   private wordsDone = 0;
   private secondsSpent = 0;
@@ -69,7 +72,8 @@ export class NerEngine {
   ) {
     this.heads = folder.heads.map((head) => {
       const names = head.labels.map((id) => folder.labels[id]);
-      return { labels: head.labels, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
+      const identity = head.labels.length === folder.labels.length && head.labels.every((id, i) => id === i);
+      return { labels: head.labels, identity, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
     });
   }
 
@@ -156,10 +160,13 @@ export class NerEngine {
     const sequence = Math.max(...batch.map((w) => w.ids.length));
     const inputIds = new BigInt64Array(batch.length * sequence);
     const attentionMask = new BigInt64Array(batch.length * sequence);
+    // Ids are small non-negative integers: writing the low 32-bit halves avoids a BigInt per token.
+    const idWords = new Int32Array(inputIds.buffer);
+    const maskWords = new Int32Array(attentionMask.buffer);
     batch.forEach((window, b) => {
       window.ids.forEach((id, t) => {
-        inputIds[b * sequence + t] = BigInt(id);
-        attentionMask[b * sequence + t] = 1n;
+        idWords[2 * (b * sequence + t) + LOW_WORD] = id;
+        maskWords[2 * (b * sequence + t) + LOW_WORD] = 1;
       });
     });
     const reply = await this.pool.run(inputIds, attentionMask, batch.length, sequence);
@@ -178,7 +185,7 @@ export class NerEngine {
     const ranked: { label: string; probability: number }[][] = scores.map(() => []);
     let rawLabels: string[] = [];
     for (const head of this.heads) {
-      const own = scores.map((row) => Float32Array.from(head.labels, (id) => row[id]));
+      const own = head.identity ? scores : scores.map((row) => Float32Array.from(head.labels, (id) => row[id]));
       const { labels, marginals } = this.decoding === 'argmax' ? decodeArgmax(own) : decode(own, head.mask, head.crf);
       rawLabels = labels.map((id) => this.folder.labels[head.labels[id]]);
       for (const chunk of chunkEntities(labels.map((id) => head.tags[id]))) {
@@ -186,12 +193,14 @@ export class NerEngine {
         for (let i = chunk.start; i < chunk.end; i++) confidence = Math.min(confidence, marginals[i][labels[i]]);
         spans.push({ ...chunk, confidence });
       }
-      marginals.forEach((row, word) => row.forEach((probability, k) => ranked[word].push({ label: this.folder.labels[head.labels[k]], probability })));
+      marginals.forEach((row, word) => {
+        for (const k of topIndices(row, RANKED_LABELS)) ranked[word].push({ label: this.folder.labels[head.labels[k]], probability: row[k] });
+      });
     }
-    const kept = keepNonOverlapping(spans);
+    const kept = this.heads.length === 1 ? spans : keepNonOverlapping(spans);
     // Argmax labels are shown as they are (possibly invalid), to compare with plain pipelines word for word.
     const wordLabels = this.decoding === 'argmax' && this.heads.length === 1 ? rawLabels : tagsForChunks(kept, scores.length, 'IOB2');
-    return { labels: wordLabels, spans: kept, ranked: ranked.map(topLabels) };
+    return { labels: wordLabels, spans: kept, ranked: this.heads.length === 1 ? ranked : ranked.map(topLabels) };
   }
 
   /** Cache keys of word arrays seen before: callers that reuse arrays for unchanged sentences skip the join. */
@@ -237,4 +246,18 @@ function topLabels(candidates: { label: string; probability: number }[]): { labe
     .map(([label, probability]) => ({ label, probability }))
     .sort((a, b) => b.probability - a.probability)
     .slice(0, RANKED_LABELS);
+}
+
+/** Indices of the `k` largest values, largest first. */
+function topIndices(row: Float64Array, k: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < row.length; i++) {
+    let at = top.length;
+    while (at > 0 && row[top[at - 1]] < row[i]) at--;
+    if (at < k) {
+      top.splice(at, 0, i);
+      if (top.length > k) top.pop();
+    }
+  }
+  return top;
 }
