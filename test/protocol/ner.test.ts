@@ -123,3 +123,17 @@ test('a broken model folder degrades to the model-free features with a visible e
     await broken.stop();
   }
 });
+
+test('a long first pass reports $/progress from begin to end', async () => {
+  const uri = 'file:///long-notes.txt';
+  const sentence = 'Patients with Duchenne muscular dystrophy and breast cancer were studied in this cohort of families.';
+  const text = Array.from({ length: 3000 }, (_, i) => `${sentence.replace('cohort', `cohort ${i}`)}`).join('\n\n');
+  server.open(uri, text, 'plaintext');
+  await tokensOf(uri);
+  const kinds = (server.notifications('$/progress') as { value: { kind: string; message?: string; cancellable?: boolean } }[]).map((p) => p.value);
+  const begin = kinds.find((v) => v.kind === 'begin');
+  assert.ok(begin, `no progress begin in ${JSON.stringify(kinds.slice(0, 3))}`);
+  assert.equal(begin.cancellable, true);
+  assert.ok(kinds.some((v) => v.kind === 'report' && /long-notes\.txt: \d+\/\d+ batches/.test(v.message ?? '')));
+  assert.equal(kinds[kinds.length - 1].kind, 'end');
+});

@@ -34,7 +34,10 @@ export async function startServer(options: { configuration?: Record<string, unkn
       }
     }
   });
-  connection.onNotification((method: string, params: unknown) => received.set(method, [...(received.get(method) ?? []), params]));
+  const record = (method: string, params: unknown) => received.set(method, [...(received.get(method) ?? []), params]);
+  connection.onNotification(record);
+  // jsonrpc routes $/progress to per-token handlers; the client registers none, so it arrives here.
+  connection.onUnhandledProgress((params) => record('$/progress', params));
   const configuration = options.configuration;
   connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map(() => configuration ?? {}));
   connection.onRequest('client/registerCapability', () => null);

@@ -5,7 +5,8 @@
 
 export type ProseFormat = 'plaintext' | 'markdown';
 
-const URL = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>()\]]+(?:\([^\s<>()]*\)[^\s<>()\]]*)*|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|\bdoi:\s?\S+/gi;
+/** URLs (not their sentence-final punctuation), e-mail addresses and DOIs. */
+const URL = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>()\]]*(?:\([^\s<>()]*\)[^\s<>()\]]*)*[^\s<>()\].,;:!?'"]|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|\bdoi:\s?\S+[^\s.,;:]/gi;
 
 function blank(text: string): string {
   return text.replace(/[^\r\n]/g, ' ');
@@ -72,8 +73,8 @@ function maskCodeBlocks(text: string): string {
 function maskMarkup(text: string): string {
   let masked = maskPattern(text, /^( {0,3}(?:#{1,6}|>+|[-*+]|\d+[.)])(?=\s))/gm);
   masked = maskPattern(masked, /^( {0,3}(?:[-*_=]\s*){3,})$/gm);
-  masked = maskPattern(masked, /(\*{1,3}|_{2,3}|~~)(?=\S)/g);
-  masked = maskPattern(masked, /(?<=\S)(\*{1,3}|_{2,3}|~~)/g);
+  // Emphasis markers touching text on either side, opening and closing in one pass.
+  masked = maskPattern(masked, /(?<=\S)(?:\*{1,3}|_{2,3}|~~)|(?:\*{1,3}|_{2,3}|~~)(?=\S)/g);
   masked = maskPattern(masked, /(\|)/g);
   return maskPattern(masked, /(!?\[|\])/g);
 }
