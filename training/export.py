@@ -169,7 +169,7 @@ def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, 
         "pad_token_id": 0,
         "bioner": {
             "format_version": FORMAT_VERSION,
-            "architecture": "subword-charcnn-bilstm-crf",
+            "architecture": "subword-charcnn-wordpool-bilstm-crf" if hp.get("word_pool") else "subword-charcnn-bilstm-crf",
             "max_length": args.max_length,
             "scheme": "IOB2",
             "decoder": "crf",

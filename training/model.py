@@ -111,9 +111,14 @@ class Tagger(nn.Module):
     def __init__(self, char_table: list[list[int]], n_chars: int, labels: list[str], emb_dim: int = 100,
                  char_dim: int = 30, char_filters: int = 50, char_width: int = 3, hidden: int = 200,
                  layers: int = 1, dropout: float = 0.5, emb_dropout: float | None = None,
-                 word_dropout: float = 0.0):
+                 word_dropout: float = 0.0, starts: list[bool] | None = None):
         super().__init__()
         self.word_dropout = word_dropout
+        # starts[v]: piece v begins a pre-token (no '##'); when given, every position also gets the mean of
+        # the features of its pre-token's pieces, so a word's first piece sees the whole word's spelling.
+        self.pool = starts is not None
+        if self.pool:
+            self.register_buffer("starts", torch.tensor(starts, dtype=torch.long), persistent=False)
         self.register_buffer("chars", torch.tensor(char_table, dtype=torch.long), persistent=False)
         vocab = len(char_table)
         self.embed = nn.Embedding(vocab, emb_dim, padding_idx=0)
@@ -121,7 +126,8 @@ class Tagger(nn.Module):
         self.char_embed = nn.Embedding(n_chars, char_dim, padding_idx=0)
         self.conv = nn.Conv1d(char_dim, char_filters, char_width, padding=char_width // 2)
         self.emb_drop = nn.Dropout(dropout if emb_dropout is None else emb_dropout)
-        self.encoder = Encoder(emb_dim + char_filters, hidden, layers, len(labels), dropout)
+        feat = emb_dim + char_filters
+        self.encoder = Encoder(2 * feat if self.pool else feat, hidden, layers, len(labels), dropout)
         self.crf = CRF(labels)
 
     def char_features(self, ids: torch.Tensor) -> torch.Tensor:
@@ -144,7 +150,10 @@ class Tagger(nn.Module):
         return torch.cat([emb, ch], dim=-1)
 
     def emissions(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.encoder(self.emb_drop(self.features(input_ids)), attention_mask)
+        x = self.features(input_ids)
+        if self.pool:
+            x = pool_pretokens(x, self.starts[input_ids])
+        return self.encoder(self.emb_drop(x), attention_mask)
 
     def forward(self, input_ids, attention_mask, word_pos, word_tags, word_mask) -> torch.Tensor:
         """Summed CRF negative log-likelihood over word positions (word_pos: index of each word's first piece)."""
@@ -160,6 +169,16 @@ class Tagger(nn.Module):
         return torch.cat([self.embed.weight, torch.cat(parts)], dim=1)
 
 
+def pool_pretokens(x: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
+    """[B, S, D] -> [B, S, 2D]: each position's features and the mean over the pieces of its pre-token
+    (a run of one start piece and the '##' pieces after it). [CLS], [SEP] and [PAD] are start pieces, so
+    padding never mixes with real positions."""
+    group = torch.cumsum(starts, dim=1)
+    same = (group.unsqueeze(2) == group.unsqueeze(1)).to(x.dtype)  # [B, S, S]
+    pooled = torch.matmul(same, x) / same.sum(2, keepdim=True)
+    return torch.cat([x, pooled], dim=-1)
+
+
 class ExportModel(nn.Module):
     """The graph that ships: (input_ids, attention_mask) -> logits [batch, sequence, labels]."""
 
@@ -167,7 +186,12 @@ class ExportModel(nn.Module):
         super().__init__()
         self.table = nn.Parameter(tagger.folded_table().detach().clone(), requires_grad=False)
         self.encoder = tagger.encoder
+        self.pool = tagger.pool
+        if self.pool:
+            self.register_buffer("starts", tagger.starts.detach().clone())
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         x = nn.functional.embedding(input_ids, self.table)
+        if self.pool:
+            x = pool_pretokens(x, self.starts[input_ids])
         return self.encoder(x, attention_mask)

@@ -28,15 +28,15 @@ PRESETS = {
     # (Adam 2e-3, weight EMA, uncased pieces) gave the steadiest dev curve of the settings tried.
     "default": dict(vocab_size=12000, emb_dim=64, char_dim=30, char_filters=50, char_width=3, hidden=128,
                     layers=1, dropout=0.4, max_chars=20, batch_size=16, lr=2e-3,
-                    optimizer="adam", lr_decay=0.0, word_dropout=0.0, lowercase=True, ema=0.999),
+                    optimizer="adam", lr_decay=0.0, word_dropout=0.0, lowercase=True, ema=0.999, word_pool=False),
     # The engine's test fixture: a real model that stays under 3 MB.
     "small": dict(vocab_size=3000, emb_dim=48, char_dim=16, char_filters=32, char_width=3, hidden=64,
                   layers=1, dropout=0.4, max_chars=16, batch_size=16, lr=2e-3,
-                  optimizer="adam", lr_decay=0.0, word_dropout=0.0, lowercase=False, ema=0.0),
+                  optimizer="adam", lr_decay=0.0, word_dropout=0.0, lowercase=False, ema=0.0, word_pool=False),
     # Unit tests: seconds.
     "tiny": dict(vocab_size=300, emb_dim=16, char_dim=8, char_filters=8, char_width=3, hidden=8,
                  layers=1, dropout=0.1, max_chars=12, batch_size=4, lr=5e-3,
-                 optimizer="adam", lr_decay=0.0, word_dropout=0.0, lowercase=False, ema=0.0),
+                 optimizer="adam", lr_decay=0.0, word_dropout=0.0, lowercase=False, ema=0.0, word_pool=False),
 }
 
 
@@ -98,6 +98,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--lr-decay", type=float, help="learning rate = lr / (1 + decay * finished epochs)")
     p.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=None,
                    help="lower-case text in the tokenizer (overrides the preset)")
+    p.add_argument("--word-pool", action=argparse.BooleanOptionalAction, default=None,
+                   help="add the mean features of each word's pieces at every piece (overrides the preset)")
     p.add_argument("--ema", type=float, help="exponential moving average of the weights (e.g. 0.999), 0 = off")
     p.add_argument("--min-frequency", type=int, default=2, help="least count of a merged word piece")
     p.add_argument("--max-length", type=int, default=256,
@@ -269,6 +271,8 @@ def run(args, ev: Events) -> dict:
                           hp["lowercase"])
     enc = WordEncoder(tok)
     table, chars = char_table(tok, hp["max_chars"])
+    vocab_pieces = sorted(tok.get_vocab().items(), key=lambda kv: kv[1])
+    starts = [not piece.startswith("##") for piece, _ in vocab_pieces]
     check_stop()
     train_data = encode(train_c, enc, label_ids, hp, args.max_length, args.window_overlap)
     dev_data = encode(dev_c, enc, label_ids, hp, args.max_length, args.window_overlap)
@@ -276,7 +280,8 @@ def run(args, ev: Events) -> dict:
 
     model = Tagger(table, len(chars), labels, emb_dim=hp["emb_dim"], char_dim=hp["char_dim"],
                    char_filters=hp["char_filters"], char_width=hp["char_width"], hidden=hp["hidden"],
-                   layers=hp["layers"], dropout=hp["dropout"], word_dropout=hp["word_dropout"]).to(device)
+                   layers=hp["layers"], dropout=hp["dropout"], word_dropout=hp["word_dropout"],
+                   starts=starts if hp["word_pool"] else None).to(device)
     n_params = sum(p.numel() for p in model.parameters())
     if pre:
         from .pretrain import skipgram
