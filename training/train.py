@@ -204,11 +204,16 @@ def collate(torch, items: list[tuple[list[int], list[int], list[int]]], device):
     return [x.to(device) for x in (ids, am, pos, tags, wm)]
 
 
-def train_batches(data: list[Encoded], batch_size: int, rng: random.Random) -> list[list[tuple]]:
+def train_batches(data: list[Encoded], batch_size: int, rng: random.Random, begin_of: dict[int, int]) -> list[list[tuple]]:
+    """begin_of maps each I-X id to B-X's: a window that starts inside an entity starts it there, since the
+    CRF forbids a sequence that starts with I-X (the item's loss would be about 10,000)."""
     items = []
     for enc in data:
         for (ids, pos), (s, e) in zip(enc.inputs, enc.wins):
-            items.append((ids, pos, enc.tags[s:e]))
+            tags = list(enc.tags[s:e])
+            if s > 0 and tags and tags[0] in begin_of:
+                tags[0] = begin_of[tags[0]]
+            items.append((ids, pos, tags))
     # Bucket by length with a little noise so that batches differ between epochs but padding stays small.
     items.sort(key=lambda it: len(it[0]) + rng.uniform(0, 8))
     batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
@@ -240,6 +245,7 @@ def run(args, ev: Events) -> dict:
                          "leave it out to train the built-in compact model (mode a)")
     train_c, dev_c, test_c, labels, extra, pre = load_inputs(args, ev)
     label_ids = {l: i for i, l in enumerate(labels)}
+    begin_of = {i: label_ids["B-" + l[2:]] for l, i in label_ids.items() if l.startswith("I-") and "B-" + l[2:] in label_ids}
 
     import torch
 
@@ -398,7 +404,7 @@ def run(args, ev: Events) -> dict:
         epoch += 1
         for group in opt.param_groups:
             group["lr"] = hp["lr"] / (1 + hp["lr_decay"] * (epoch - 1))
-        batches = train_batches(train_data, hp["batch_size"], rng)
+        batches = train_batches(train_data, hp["batch_size"], rng, begin_of)
         if world > 1:
             batches = batches[: len(batches) // world * world][rank::world]
         running, running_n = 0.0, 0

@@ -678,3 +678,94 @@ export async function hoverWord(page: Page, word: string, lineIncludes: string, 
   if (!hit) throw new Error(`no rendered ${JSON.stringify(word)} on a line containing ${JSON.stringify(lineIncludes)} to hover`);
   return hoverAt(page, hit, `${JSON.stringify(word)} on the line with ${JSON.stringify(lineIncludes)}`, expect, timeoutMs);
 }
+
+/**
+ * Runs a command through the Command Palette (F1): types `label`, waits until
+ * the palette's focused row shows it, and presses Enter. Retried while the
+ * palette does not open (the first key press can land before the workbench
+ * has registered its keybindings).
+ */
+export async function runFromCommandPalette(page: Page, label: string, timeoutMs = 30_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.locator('.monaco-workbench').first().focus().catch(() => undefined);
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error('the Command Palette (F1) did not open');
+    }
+  }
+  await input.fill(`>${label}`);
+  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label }).first();
+  await row.waitFor({ state: 'visible', timeout: Math.max(1_000, deadline - Date.now()) });
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * Waits for the quick input (quick pick or input box) titled `title`; for a
+ * quick pick, also until its focused row contains `focusedRow`; for an input
+ * box, until its value is not empty (`nonEmptyValue`). Returns the input's
+ * value. Press Enter afterwards to accept the focused row or the value.
+ */
+export async function waitForQuickInput(
+  page: Page,
+  title: string,
+  options: { focusedRow?: string; nonEmptyValue?: boolean; timeoutMs?: number } = {},
+): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: title }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+  if (options.focusedRow !== undefined) {
+    await widget.locator('.quick-input-list .monaco-list-row.focused', { hasText: options.focusedRow }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+  const input = widget.locator('input.input').first();
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  if (options.nonEmptyValue) {
+    await page.waitForFunction(
+      () => {
+        const el = document.querySelector('.quick-input-widget input.input') as any;
+        return !!el && String(el.value).length > 0;
+      },
+      undefined,
+      { timeout: timeoutMs },
+    );
+  }
+  return input.inputValue();
+}
+
+/** The texts of the notification toasts now shown (message and source; progress toasts read "title: message"). */
+export async function notificationTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    ([...document.querySelectorAll('.notifications-toasts .notification-toast')] as any[])
+      .filter((toast) => toast.offsetParent !== null)
+      .map((toast) => String(toast.querySelector('.notification-list-item-message')?.textContent ?? toast.textContent).trim()),
+  );
+}
+
+/** Waits until a notification toast's message matches `pattern`; returns that message. */
+export async function waitForNotification(page: Page, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const handle = await page.waitForFunction(
+    ([source, flags]: [string, string]) => {
+      const re = new RegExp(source, flags);
+      for (const toast of [...document.querySelectorAll('.notifications-toasts .notification-toast')] as any[]) {
+        if (toast.offsetParent === null) continue;
+        const text = String(toast.querySelector('.notification-list-item-message')?.textContent ?? toast.textContent).trim();
+        if (re.test(text)) return text;
+      }
+      return false;
+    },
+    [pattern.source, pattern.flags] as [string, string],
+    { timeout: timeoutMs },
+  );
+  return (await handle.jsonValue()) as string;
+}
+
+/** Clicks the button labelled `button` on the notification toast whose message matches `pattern`. */
+export async function clickNotificationButton(page: Page, pattern: RegExp, button: string, timeoutMs = 10_000): Promise<void> {
+  const toast = page.locator('.notifications-toasts .notification-toast').filter({ has: page.locator('.notification-list-item-message', { hasText: pattern }) }).first();
+  const target = toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: button }).first();
+  await target.click({ timeout: timeoutMs });
+}
