@@ -67,24 +67,6 @@ class CRF(nn.Module):
         logz = torch.logsumexp(alpha + end.unsqueeze(0), dim=1)
         return (logz - gold).sum()
 
-    @torch.no_grad()
-    def viterbi(self, em: torch.Tensor) -> list[int]:
-        """Best label path for one sentence's word emissions [W, L]."""
-        trans, start, end = self.masked()
-        score = start + em[0]
-        back = []
-        for t in range(1, em.shape[0]):
-            total = score.unsqueeze(1) + trans  # [from, to]
-            score, idx = total.max(0)
-            score = score + em[t]
-            back.append(idx)
-        best = int((score + end).argmax())
-        path = [best]
-        for idx in reversed(back):
-            best = int(idx[best])
-            path.append(best)
-        return path[::-1]
-
 
 class Encoder(nn.Module):
     """Token features -> BiLSTM (packed, explicit zero state) -> emissions. Shared by training and export."""
