@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, type FileTooLargeParams, type ModelStatus } from '@common/protocol';
+import { DEFAULT_PROSE_LANGUAGES, FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, type FileTooLargeParams, type ModelStatus } from '@common/protocol';
 import { registerConvertCommands } from './commands/convert';
 import { registerFineTune } from './commands/fineTune';
 import { registerReloadModel } from './commands/reloadModel';
@@ -19,7 +19,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
   };
   // Which languages get model predictions is read once: changing it needs a window reload.
-  const proseLanguages = vscode.workspace.getConfiguration('bioner').get<string[]>('proseLanguages', ['plaintext', 'markdown']);
+  const proseLanguages = vscode.workspace.getConfiguration('bioner').get<string[]>('proseLanguages', DEFAULT_PROSE_LANGUAGES);
   const clientOptions: LanguageClientOptions = {
     documentSelector: [LANGUAGE_ID, ...proseLanguages].flatMap((language) => [
       { language, scheme: 'file' },

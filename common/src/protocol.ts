@@ -2,6 +2,12 @@
 
 export const LANGUAGE_ID = 'bio';
 
+/**
+ * Languages whose documents get model predictions unless `bioner.proseLanguages` says otherwise. The client reads
+ * that setting once and passes it in the initialization options: it decides which documents are synchronised.
+ */
+export const DEFAULT_PROSE_LANGUAGES = ['plaintext', 'markdown'];
+
 /** Server → client notification: a file was too large to analyse in the editor. */
 export const FILE_TOO_LARGE_NOTIFICATION = 'bioner/fileTooLarge';
 export interface FileTooLargeParams {

@@ -20,8 +20,6 @@ export interface BionerSettings {
   lowConfidenceThreshold: number;
   /** The model must be at least this confident to contradict gold tags (model-disagreement). */
   disagreementThreshold: number;
-  /** Languages whose documents get model predictions (BIO files always do while a model is loaded). */
-  proseLanguages: string[];
   /** Predicted tags beside the gold ones in BIO files, as inlay hints. */
   bioPredictions: BioPredictionsSetting;
 }
@@ -38,7 +36,6 @@ export const DEFAULT_SETTINGS: BionerSettings = {
   useQuantized: false,
   lowConfidenceThreshold: 0.6,
   disagreementThreshold: 0.9,
-  proseLanguages: ['plaintext', 'markdown'],
   bioPredictions: 'disagreements',
 };
 
@@ -65,7 +62,6 @@ export function resolveSettings(raw: Partial<BionerSettings> | undefined | null)
     useQuantized: pick(r.useQuantized, DEFAULT_SETTINGS.useQuantized, (v) => typeof v === 'boolean'),
     lowConfidenceThreshold: pick(r.lowConfidenceThreshold, DEFAULT_SETTINGS.lowConfidenceThreshold, isProbability),
     disagreementThreshold: pick(r.disagreementThreshold, DEFAULT_SETTINGS.disagreementThreshold, isProbability),
-    proseLanguages: pick(r.proseLanguages, DEFAULT_SETTINGS.proseLanguages, (v) => Array.isArray(v) && v.every((x) => typeof x === 'string')),
     bioPredictions: pick(r.bioPredictions, DEFAULT_SETTINGS.bioPredictions, (v) => ['off', 'disagreements', 'all'].includes(v as string)),
   };
 }

@@ -5,6 +5,8 @@ import * as ort from 'onnxruntime-node';
 import type { Device, InitReply, WorkerReply, WorkerRequest } from './core/ner/workerProtocol';
 
 let session: ort.InferenceSession | undefined;
+// Failures come back as exceptions (a missing GPU provider as fallbackReason): the native log would only repeat them.
+ort.env.logLevel = 'fatal';
 
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
 
@@ -14,8 +16,6 @@ async function createSession(onnxPath: string, device: Device, threads: number):
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
-    // A missing GPU provider is reported through fallbackReason; its native error log would only be noise.
-    logSeverityLevel: provider === 'cpu' ? 2 : 4,
   });
   const wanted: ('cuda' | 'webgpu')[] = device === 'cuda' || device === 'webgpu' ? [device] : device === 'auto' && hasNvidiaGpu() ? ['cuda'] : [];
   let fallbackReason: string | undefined;

@@ -9,7 +9,7 @@ import {
   type SemanticTokens,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, RELOAD_MODEL_REQUEST, type FileTooLargeParams } from '@common/protocol';
+import { DEFAULT_PROSE_LANGUAGES, FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, RELOAD_MODEL_REQUEST, type FileTooLargeParams } from '@common/protocol';
 import type { BionerSettings } from '@common/settings';
 import { analyzeConll, type ConllAnalysis } from './core/conll/analysis';
 import type { Finding } from './core/checks/finding';
@@ -17,7 +17,7 @@ import type { PredictOptions } from './core/ner/engine';
 import { bioInlayHints, bioPredictionHover, disagreementFindings, predictBio, type BioPredictions } from './features/bioPredictions';
 import { CODE_ACTION_KINDS, codeActions } from './features/codeActions';
 import { toDiagnostics } from './features/diagnostics';
-import { DocumentStore, type AnalysisControl } from './features/documentStore';
+import { DocumentStore, type AnalysisControl, type DocumentStoreOptions } from './features/documentStore';
 import { hover as goldHover } from './features/hover';
 import { ModelService } from './features/modelService';
 import { withProgress } from './features/progress';
@@ -74,11 +74,13 @@ async function modelPass<T>(document: TextDocument, control: AnalysisControl, pa
   return result;
 }
 
+/** A store of model results: settings per document, and failures logged. */
+function modelStore<T>(options: Pick<DocumentStoreOptions<T>, 'analyze' | 'onAnalysed'>): DocumentStore<T> {
+  return new DocumentStore<T>({ settingsFor: (uri) => settings.get(uri), debounceMs: 500, onError: analysisFailed, ...options });
+}
+
 /** The model over a BIO file's sentences, once its gold analysis is there. */
-const bioPredictions = new DocumentStore<BioPredictions | null>({
-  settingsFor: (uri) => settings.get(uri),
-  debounceMs: 500,
-  onError: analysisFailed,
+const bioPredictions = modelStore<BioPredictions | null>({
   async analyze(document, current, control) {
     const engine = await models.get(current);
     const analysis = engine && (await conll.get(document));
@@ -94,10 +96,7 @@ const bioPredictions = new DocumentStore<BioPredictions | null>({
 
 /** The model over plain text and Markdown; each document keeps its segmenter between versions. */
 const segmenters = new Map<string, ProseSegmenter>();
-const prose = new DocumentStore<ProseAnalysis | null>({
-  settingsFor: (uri) => settings.get(uri),
-  debounceMs: 500,
-  onError: analysisFailed,
+const prose = modelStore<ProseAnalysis | null>({
   async analyze(document, current, control) {
     const engine = await models.get(current);
     if (!engine) return null;
@@ -108,7 +107,7 @@ const prose = new DocumentStore<ProseAnalysis | null>({
 });
 
 const isBio = (document: TextDocument | undefined): document is TextDocument => document?.languageId === LANGUAGE_ID;
-const proseLanguages = new Set(['plaintext', 'markdown']);
+const proseLanguages = new Set(DEFAULT_PROSE_LANGUAGES);
 const isProse = (document: TextDocument | undefined): document is TextDocument => !!document && proseLanguages.has(document.languageId);
 
 function bioHandler<P extends { textDocument: { uri: string } }, R>(handler: (params: P, analysis: ConllAnalysis) => R) {

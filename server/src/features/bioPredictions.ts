@@ -4,9 +4,9 @@
  */
 import { InlayHintKind, MarkupKind, type InlayHint, type Range } from 'vscode-languageserver';
 import type { BionerSettings } from '@common/settings';
-import { sentenceAt, sentenceEntities, sentenceTokens, type ConllAnalysis } from '../core/conll/analysis';
+import { sentenceEntities, sentenceTokens, tokenAt, type ConllAnalysis } from '../core/conll/analysis';
 import { tagsForChunks } from '../core/conll/convert';
-import { wordsOf } from '../core/conll/corpus';
+import { wordOf, wordsOf } from '../core/conll/corpus';
 import type { TokenLine } from '../core/conll/reader';
 import type { Chunk } from '../core/conll/sequence';
 import type { Finding, Fix } from '../core/checks/finding';
@@ -99,7 +99,7 @@ export function bioInlayHints(bio: BioPredictions, range: Range, settings: Bione
         label: `${differs ? '≠' : '='} model ${model[i]} ${formatPercent(probability)}`,
         kind: InlayHintKind.Type,
         paddingLeft: true,
-        tooltip: { kind: MarkupKind.Markdown, value: describeRanked([wordsOf([token])[0]], [bio.predictions[s].ranked[i]]) },
+        tooltip: { kind: MarkupKind.Markdown, value: describeRanked([wordOf(token)], [bio.predictions[s].ranked[i]]) },
       });
     });
   }
@@ -108,14 +108,12 @@ export function bioInlayHints(bio: BioPredictions, range: Range, settings: Bione
 
 /** The model's view of the token under the cursor, appended to the gold hover. */
 export function bioPredictionHover(bio: BioPredictions, line: number): string | undefined {
-  const s = sentenceAt(bio.analysis, line);
-  if (s < 0) return undefined;
-  const tokens = sentenceTokens(bio.analysis, s);
-  const index = tokens.findIndex((t) => t.line.number === line);
-  if (index < 0) return undefined;
+  const at = tokenAt(bio.analysis, line);
+  if (!at) return undefined;
+  const { sentence: s, tokens, index } = at;
   const prediction = bio.predictions[s];
   const span: PredictedSpan | undefined = prediction.spans.find((p) => p.start <= index && index < p.end);
   const model = predictedTags(bio, s, tokens.length)[index];
   const entity = span ? `${span.type} \`${wordsOf(tokens.slice(span.start, span.end)).join(' ')}\`, confidence ${formatPercent(span.confidence)}` : 'outside any entity';
-  return [`**Model**: \`${model}\` (${entity})`, '', describeRanked([wordsOf([tokens[index]])[0]], [prediction.ranked[index]])].join('\n');
+  return [`**Model**: \`${model}\` (${entity})`, '', describeRanked([wordOf(tokens[index])], [prediction.ranked[index]])].join('\n');
 }

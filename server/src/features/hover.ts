@@ -1,13 +1,12 @@
 /** Hover on a token line: the whole entity's text, its type, and the tag sequence with this token's place. */
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import { sentenceAt, sentenceEntities, sentenceTokens, type ConllAnalysis } from '../core/conll/analysis';
+import { sentenceEntities, tokenAt, type ConllAnalysis } from '../core/conll/analysis';
+import { wordsOf } from '../core/conll/corpus';
 
 export function hover(analysis: ConllAnalysis, position: Position): Hover | null {
-  const sentence = sentenceAt(analysis, position.line);
-  if (sentence < 0) return null;
-  const tokens = sentenceTokens(analysis, sentence);
-  const index = tokens.findIndex((t) => t.line.number === position.line);
-  if (index < 0) return null;
+  const at = tokenAt(analysis, position.line);
+  if (!at) return null;
+  const { tokens, index } = at;
   const token = tokens[index];
   const chunk = sentenceEntities(analysis, tokens).find((c) => c.start <= index && index < c.end);
   const range = { start: { line: position.line, character: token.line.offset }, end: { line: position.line, character: token.line.offset + token.line.text.length } };
@@ -16,7 +15,7 @@ export function hover(analysis: ConllAnalysis, position: Position): Hover | null
     return { range, contents: { kind: MarkupKind.Markdown, value: `Outside any entity: \`${tag}\`` } };
   }
   const members = tokens.slice(chunk.start, chunk.end);
-  const text = members.map((t) => t.columns[0]?.text ?? '').join(' ');
+  const text = wordsOf(members).join(' ');
   const tags = members.map((t, i) => (chunk.start + i === index ? `**${t.tagColumn?.text}**` : t.tagColumn?.text)).join(' ');
   const value = [
     `**${chunk.type || 'untyped'}** entity: \`${text}\``,

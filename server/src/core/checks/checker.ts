@@ -1,6 +1,6 @@
 /** Runs every check over a document in two streaming passes: layout first, then findings. */
 import type { BionerSettings } from '@common/settings';
-import { LayoutScanner, type Layout } from '../conll/layout';
+import { LayoutScanner, layoutOf, type Layout } from '../conll/layout';
 import { SentenceReader, tagOf, type TokenLine } from '../conll/reader';
 import { formatTag } from '../conll/tags';
 import { LineIndex, linesOfFile, type Line } from '../text/lines';
@@ -37,9 +37,7 @@ export interface PassControl {
 
 export function checkText(text: string, settings: CheckSettings): CheckResult {
   const index = new LineIndex(text);
-  const layoutScanner = new LayoutScanner(settings.tagColumn, settings.scheme);
-  for (const line of index.lines()) layoutScanner.push(line);
-  const layout = layoutScanner.finish();
+  const layout = layoutOf(index.lines(), settings);
   const checker = new FindingCollector(layout);
   for (const line of index.lines()) checker.push(line);
   return { layout, ...checker.finish() };

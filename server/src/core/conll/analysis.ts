@@ -43,6 +43,15 @@ export function firstSentenceFrom(analysis: ConllAnalysis, line: number): number
   return lo;
 }
 
+/** The token on `line` with its sentence, or undefined when the line holds no token. */
+export function tokenAt(analysis: ConllAnalysis, line: number): { sentence: number; tokens: TokenLine[]; index: number } | undefined {
+  const sentence = sentenceAt(analysis, line);
+  if (sentence < 0) return undefined;
+  const tokens = sentenceTokens(analysis, sentence);
+  const index = tokens.findIndex((t) => t.line.number === line);
+  return index < 0 ? undefined : { sentence, tokens, index };
+}
+
 export function sentenceTokens(analysis: ConllAnalysis, sentence: number): TokenLine[] {
   const { layout, index, structure } = analysis;
   const tokens: TokenLine[] = [];

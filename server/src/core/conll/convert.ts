@@ -1,13 +1,12 @@
 /** Rewrites the tags of a document in another scheme, entity by entity, as a list of tag replacements. */
 import type { SchemeSetting } from '@common/settings';
 import type { Span } from '../checks/finding';
-import type { Layout } from './layout';
+import { layoutOf, type Layout } from './layout';
 import { SentenceReader, tagOf, type TokenLine } from './reader';
 import { chunkEntities, mapToScheme, type Chunk } from './sequence';
 import { formatTag, type Prefix, type Scheme } from './tags';
 import { LineIndex, type Line } from '../text/lines';
 import { applyLineEdits } from '../text/edits';
-import { LayoutScanner } from './layout';
 
 export type TargetScheme = 'IOB2' | 'IOBES';
 
@@ -55,8 +54,6 @@ export function conversionEdits(lines: Iterable<Line>, layout: Layout, target: T
 /** The whole text with its tags in the target scheme, and how many tags changed. */
 export function convertText(text: string, settings: { tagColumn: number; scheme: SchemeSetting }, target: TargetScheme): { text: string; changed: number } {
   const index = new LineIndex(text);
-  const scanner = new LayoutScanner(settings.tagColumn, settings.scheme);
-  for (const line of index.lines()) scanner.push(line);
-  const edits = conversionEdits(index.lines(), scanner.finish(), target);
+  const edits = conversionEdits(index.lines(), layoutOf(index.lines(), settings), target);
   return { text: applyLineEdits(index, edits), changed: edits.length };
 }

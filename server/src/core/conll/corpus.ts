@@ -29,7 +29,11 @@ export async function* readCorpus(path: string, layout: Layout): AsyncGenerator<
   yield* queue.splice(0);
 }
 
-/** The words of a sentence: the first column of each token line. */
+/** A token line's word: its first column. */
+export function wordOf(token: TokenLine): string {
+  return token.columns[0]?.text ?? '';
+}
+
 export function wordsOf(tokens: readonly TokenLine[]): string[] {
-  return tokens.map((t) => t.columns[0]?.text ?? '');
+  return tokens.map(wordOf);
 }

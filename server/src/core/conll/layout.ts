@@ -21,6 +21,13 @@ export interface Layout {
 
 const SEPARATOR_SAMPLE = 1000;
 
+/** The layout of lines already in memory. */
+export function layoutOf(lines: Iterable<Line>, settings: { tagColumn: number; scheme: SchemeSetting }): Layout {
+  const scanner = new LayoutScanner(settings.tagColumn, settings.scheme);
+  for (const line of lines) scanner.push(line);
+  return scanner.finish();
+}
+
 export class LayoutScanner {
   private sample: Line[] = [];
   private reader?: SentenceReader;

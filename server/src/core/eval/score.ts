@@ -69,24 +69,20 @@ export function evaluate(gold: readonly TagSequence[], predicted: readonly TagSe
       if (!perType.has(chunk.type)) perType.set(chunk.type, emptyTally());
       return [overall, perType.get(chunk.type)!, perLength.get(lengthBucket(chunk))!];
     };
-    for (const chunk of predChunks) {
-      const strict = goldChunks.some((g) => sameSpan(g, chunk));
-      const relaxed = goldChunks.some((g) => overlaps(g, chunk));
-      for (const t of tallies(chunk)) {
-        t.predicted++;
-        if (strict) t.strictPredicted++;
-        if (relaxed) t.relaxedPredicted++;
+    // Each side's entities are counted, and matched strictly and relaxedly against the other side's.
+    const count = (chunks: Chunk[], others: Chunk[], side: 'Predicted' | 'Gold') => {
+      for (const chunk of chunks) {
+        const strict = others.some((o) => sameSpan(o, chunk));
+        const relaxed = others.some((o) => overlaps(o, chunk));
+        for (const t of tallies(chunk)) {
+          t[side === 'Predicted' ? 'predicted' : 'gold']++;
+          if (strict) t[`strict${side}`]++;
+          if (relaxed) t[`relaxed${side}`]++;
+        }
       }
-    }
-    for (const chunk of goldChunks) {
-      const strict = predChunks.some((p) => sameSpan(p, chunk));
-      const relaxed = predChunks.some((p) => overlaps(p, chunk));
-      for (const t of tallies(chunk)) {
-        t.gold++;
-        if (strict) t.strictGold++;
-        if (relaxed) t.relaxedGold++;
-      }
-    }
+    };
+    count(predChunks, goldChunks, 'Predicted');
+    count(goldChunks, predChunks, 'Gold');
   });
   return {
     ...toScores(overall),
