@@ -116,6 +116,11 @@ else
   printf '{ "name": "bioner-e2e-code-server", "private": true }\n' >"$CS_DIR/package.json"
   (
     cd "$CS_DIR"
+    # Under `npm test` the outer npm (Node 20) exports npm_* variables; npm_config_user_agent would tell
+    # code-server's postinstall it runs on Node 20. Start from a clean npm environment.
+    for var in $(compgen -e | grep -i '^npm_'); do unset "$var"; done
+    export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+    export npm_config_package_lock=false npm_config_loglevel=warn
     # Node 24 first on PATH: code-server's postinstall checks the node version
     # from npm's user agent and runs `npm install` in lib/vscode with it.
     export PATH="$NODE24_BIN_DIR:$PATH"
