@@ -32,10 +32,15 @@ function predictedTags(bio: BioPredictions, sentence: number, length: number): s
 
 const sameChunk = (a: Chunk, b: Chunk) => a.start === b.start && a.end === b.end && a.type === b.type;
 
+/** The probability of the label the model chose for a word (undefined when it is not among the ranked ones). */
+function chosenProbability(prediction: SentencePrediction, word: number): number | undefined {
+  return prediction.ranked[word].find((r) => r.label === prediction.labels[word])?.probability;
+}
+
 /** The lowest probability the model gives its own labels over a run of words. */
 function modelConfidence(prediction: SentencePrediction, start: number, end: number): number {
   let confidence = 1;
-  for (let i = start; i < end; i++) confidence = Math.min(confidence, prediction.ranked[i].find((r) => r.label === prediction.labels[i])?.probability ?? 0);
+  for (let i = start; i < end; i++) confidence = Math.min(confidence, chosenProbability(prediction, i) ?? 0);
   return confidence;
 }
 
@@ -93,10 +98,11 @@ export function bioInlayHints(bio: BioPredictions, range: Range, settings: Bione
     tokens.forEach((token, i) => {
       const differs = token.tagColumn?.text !== model[i];
       if (!differs && settings.bioPredictions !== 'all') return;
-      const probability = bio.predictions[s].ranked[i][0]?.probability ?? 0;
+      // The probability of the label shown (the decoded one), not of the word's most probable label.
+      const probability = chosenProbability(bio.predictions[s], i);
       hints.push({
         position: { line: token.line.number, character: token.line.offset + token.line.text.length },
-        label: `${differs ? '≠' : '='} model ${model[i]} ${formatPercent(probability)}`,
+        label: `${differs ? '≠' : '='} model ${model[i]}${probability === undefined ? '' : ` ${formatPercent(probability)}`}`,
         kind: InlayHintKind.Type,
         paddingLeft: true,
         tooltip: { kind: MarkupKind.Markdown, value: describeRanked([wordOf(token)], [bio.predictions[s].ranked[i]]) },
