@@ -154,7 +154,7 @@ def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, 
         check_stop()
 
     save_tokenizer(tok, os.path.join(tmp, "tokenizer.json"))
-    dump_json(tokenizer_config(args.max_length, hp.get("lowercase", False)), os.path.join(tmp, "tokenizer_config.json"))
+    dump_json(tokenizer_config(args.max_length), os.path.join(tmp, "tokenizer_config.json"))
     dump_json({"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]",
                "mask_token": "[MASK]"}, os.path.join(tmp, "special_tokens_map.json"))
 
@@ -169,7 +169,7 @@ def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, 
         "pad_token_id": 0,
         "bioner": {
             "format_version": FORMAT_VERSION,
-            "architecture": "subword-charcnn-wordpool-bilstm-crf" if hp.get("word_pool") else "subword-charcnn-bilstm-crf",
+            "architecture": "word-charcnn-bilstm-crf",
             "max_length": args.max_length,
             "scheme": "IOB2",
             "decoder": "crf",
@@ -187,6 +187,8 @@ def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, 
                 "train_files": [os.path.basename(f) for f in args.train],
                 "dev_file": os.path.basename(args.dev),
                 "pretrain_text": [default_data_name([f]) for f in args.pretrain_text],
+                "embeddings": os.path.basename(os.path.abspath(args.embeddings)) if args.embeddings else None,
+                "freeze_embeddings": args.freeze_embeddings,
                 "seed": args.seed,
                 "hyper": hp,
                 "select": args.select,
@@ -222,6 +224,16 @@ def default_data_name(train_files: list[str]) -> str:
     return " + ".join(names)
 
 
+def embeddings_line(args) -> str:
+    frozen = " (kept fixed in training)" if args.freeze_embeddings else ""
+    if args.embeddings:
+        return f"skip-gram vectors from `{os.path.basename(os.path.abspath(args.embeddings))}` (`python3 -m training.pretrain`){frozen}"
+    if args.pretrain_text:
+        texts = ", ".join(default_data_name([f]) for f in args.pretrain_text)
+        return f"skip-gram ({args.pretrain_epochs} epochs) on the words of {texts}{frozen}"
+    return "random initialisation" + frozen
+
+
 def model_card(name, data_name, args, hp, labels, scores, quant, info, has_test) -> str:
     def row(split, s):
         return f"| {split} | {s['precision']:.2f} | {s['recall']:.2f} | {s['f1']:.2f} | {s['gold']} |"
@@ -251,7 +263,7 @@ A BioNER token classifier (mode (a): compact model trained from scratch, no pret
 
 - Training: {data_name} ({", ".join(os.path.basename(f) for f in args.train)}; {info["train_sentences"]} sentences, {info["train_tokens"]} tokens)
 - Model selection and dev scores: {os.path.basename(args.dev)}{f"; test: {os.path.basename(args.test)}" if has_test else ""}
-- Piece embeddings pre-trained (skip-gram, {args.pretrain_epochs} epochs) on the words of: {", ".join(default_data_name([f]) for f in args.pretrain_text) or "nothing (random initialisation)"}
+- Word embeddings: {embeddings_line(args)}
 
 ## Licence
 
@@ -272,7 +284,7 @@ computed with onnxruntime on the exported graph and Viterbi decoding with the CR
 
 Seed {args.seed}; {info["steps"]} steps in {info["epochs"]} epoch(s), {info["train_seconds"]} s
 (stopped by: {info["stop_reason"]}); exported checkpoint: epoch {info["best_epoch"]} ({args.select} on dev);
-{info["parameters"]} trainable parameters; vocabulary {info["vocab"]} word pieces, {info["chars"]} characters.
+{info["parameters"]} parameters; vocabulary {info["vocab"]} pieces, {info["words"]} word vectors, {info["chars"]} characters.
 
 | hyper-parameter | value |
 |---|---|
@@ -282,17 +294,19 @@ Seed {args.seed}; {info["steps"]} steps in {info["epochs"]} epoch(s), {info["tra
 
 ## Architecture and how to run it
 
-- `tokenizer.json`: cased WordPiece (BERT normalizer without lower-casing, BERT pre-tokenizer,
-  `[CLS] … [SEP]` post-processor). Each word of a sentence is encoded on its own without special
-  tokens (an empty encoding becomes `[UNK]`), the pieces are concatenated and wrapped in `[CLS]`/`[SEP]`.
+- `tokenizer.json`: WordPiece over whitespace-split words (BERT normalizer without lower-casing,
+  `[CLS] … [SEP]` post-processor): a frequent word is one piece, any other word is spelled with its longest
+  whole-word prefix and single `##` characters. Each word of a sentence is encoded on its own without
+  special tokens (an empty encoding becomes `[UNK]`), the pieces are concatenated and wrapped in `[CLS]`/`[SEP]`.
 - `onnx/model.onnx` (opset {OPSET}): inputs `input_ids`, `attention_mask` (int64 `[batch, sequence]`, right
   padding with `[PAD]` = 0), output `logits` (float32 `[batch, sequence, labels]`): CRF emission scores
-  (not probabilities). Sub-word embeddings ⊕ char-CNN features (pre-computed per vocabulary entry) → BiLSTM
-  → linear. Padding does not change a sequence's logits.
-- A word's scores are the logits at its first sub-word. Decode with Viterbi under IOB2 constraints using
+  (not probabilities). Inside the graph each word's characters are reassembled from its pieces; a char-CNN
+  over them ⊕ the word's embedding (lower-cased, digits as 0; only for words that are one piece) → BiLSTM
+  over the words → linear, copied to every piece of the word. Padding does not change a sequence's logits.
+- A word's scores are the logits at its first piece. Decode with Viterbi under IOB2 constraints using
   `config.json` → `bioner.crf` (`transitions[from][to]`, `start[to]`, `end[from]`, label order = `id2label`;
   invalid IOB2 transitions are already set to -10000).
-- Sentences longer than `max_length` sub-words are cut into windows of whole words sharing
+- Sentences longer than `max_length` pieces are cut into windows of whole words sharing
   `window_overlap` words; each word takes its scores from the window where it lies farthest from an
   inner window edge, then one Viterbi runs over the whole sentence.
 """

@@ -1,9 +1,6 @@
-"""Mode (a) model: sub-word embeddings + char-CNN over each sub-word's characters + BiLSTM + linear
-emissions, trained with a linear-chain CRF over word positions (each word's first sub-word).
-
-The char-CNN depends only on the sub-word id, so for export its output for every vocabulary entry is
-computed once and concatenated to the embedding table: the ONNX graph is Gather -> BiLSTM -> MatMul, with
-inputs input_ids/attention_mask only, and the same numbers as training-time inference.
+"""Mode (a) model: per word, a char-CNN over its characters and a word embedding, a BiLSTM over the
+words and linear emissions, trained with a linear-chain CRF over the words (Ma & Hovy 2016, Lample et al.
+2016). The whole model, word layout included, is one ONNX graph with the sub-word contract's inputs.
 """
 from __future__ import annotations
 
@@ -90,75 +87,107 @@ class Encoder(nn.Module):
 
 
 class Tagger(nn.Module):
-    def __init__(self, char_table: list[list[int]], n_chars: int, labels: list[str], emb_dim: int = 100,
+    """Mode (a) word-level model inside the sub-word contract: a word's characters (char-CNN) and its word
+    embedding -> BiLSTM over words -> emissions, broadcast back to each piece of the word.
+
+    The tokenizer (tokenization.train_word_tokenizer) splits on whitespace only, so one pre-token is one word;
+    frequent words are single pieces, other words are spelled with shorter pieces. The graph reassembles each
+    word's characters from its pieces (tables below) with cumsum/scatter/gather, all exportable to ONNX, so the
+    only inputs stay input_ids and attention_mask.
+    """
+
+    def __init__(self, spelling: dict, n_chars: int, n_words: int, labels: list[str], emb_dim: int = 100,
                  char_dim: int = 30, char_filters: int = 50, char_width: int = 3, hidden: int = 200,
-                 layers: int = 1, dropout: float = 0.5, emb_dropout: float | None = None,
-                 word_dropout: float = 0.0, starts: list[bool] | None = None):
+                 layers: int = 1, dropout: float = 0.5, word_dropout: float = 0.05, word_chars: int = 24,
+                 freeze_embeddings: bool = False):
         super().__init__()
         self.word_dropout = word_dropout
-        # starts[v]: piece v begins a pre-token (no '##'); when given, every position also gets the mean of
-        # the features of its pre-token's pieces, so a word's first piece sees the whole word's spelling.
-        self.pool = starts is not None
-        if self.pool:
-            self.register_buffer("starts", torch.tensor(starts, dtype=torch.long), persistent=False)
-        self.register_buffer("chars", torch.tensor(char_table, dtype=torch.long), persistent=False)
-        vocab = len(char_table)
-        self.embed = nn.Embedding(vocab, emb_dim, padding_idx=0)
+        self.word_chars = word_chars
+        # Per vocabulary piece: its characters (int16 keeps the graph small), how many, whether it starts a
+        # word or continues one ('##'), and the index of its normalised form in the word embeddings.
+        self.register_buffer("piece_chars", torch.tensor(spelling["chars"], dtype=torch.int16))
+        self.register_buffer("piece_len", torch.tensor(spelling["lengths"], dtype=torch.long))
+        self.register_buffer("piece_start", torch.tensor(spelling["starts"], dtype=torch.bool))
+        self.register_buffer("piece_cont", torch.tensor(spelling["continues"], dtype=torch.bool))
+        self.register_buffer("piece_word", torch.tensor(spelling["words"], dtype=torch.long))
+        self.unk_word = spelling["unk_word"]
+        self.embed = nn.Embedding(n_words, emb_dim, padding_idx=0)
         nn.init.uniform_(self.embed.weight, -0.1, 0.1)
+        self.embed.weight.requires_grad_(not freeze_embeddings)
         self.char_embed = nn.Embedding(n_chars, char_dim, padding_idx=0)
         self.conv = nn.Conv1d(char_dim, char_filters, char_width, padding=char_width // 2)
-        self.emb_drop = nn.Dropout(dropout if emb_dropout is None else emb_dropout)
-        feat = emb_dim + char_filters
-        self.encoder = Encoder(2 * feat if self.pool else feat, hidden, layers, len(labels), dropout)
+        self.emb_drop = nn.Dropout(dropout)
+        self.encoder = Encoder(emb_dim + char_filters, hidden, layers, len(labels), dropout)
         self.crf = CRF(labels)
 
-    def char_features(self, ids: torch.Tensor) -> torch.Tensor:
-        """Char-CNN max-pooled over the piece's characters, for a 1-D tensor of vocabulary ids."""
-        chars = self.chars[ids]  # [N, C]
-        x = self.char_embed(chars).transpose(1, 2)  # [N, D, C]
-        y = self.conv(x)  # [N, F, C]
-        y = y.masked_fill((chars == 0).unsqueeze(1), -1e4)
-        return torch.relu(y.max(2).values)
+    def words(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+        """Word layout of a batch of pieces. Returns word_of [B,T] (each piece's word, -1 before the first),
+        n_words [B], chars [B,T,C] (each word slot's characters, head and tail kept when longer than C),
+        lengths [B,T] (characters per word slot) and ids [B,T] (word embedding index per slot)."""
+        B, T = input_ids.shape
+        C = self.word_chars
+        real = attention_mask.bool()
+        start = self.piece_start[input_ids] & real
+        cont = self.piece_cont[input_ids] & real
+        member = start | cont
+        word_of = torch.cumsum(start.long(), 1) - 1
+        n_words = start.long().sum(1)
+        # Slots 0..T-1 are words, T holds "end of text", T+1 swallows writes that must go nowhere.
+        slot = torch.where(start, word_of, torch.full_like(word_of, T + 1))
+        own = torch.where(member, word_of.clamp(min=0), torch.full_like(word_of, T + 1))
+        piece_len = self.piece_len[input_ids] * member.long()
+        before = torch.cumsum(piece_len, 1) - piece_len
+        total = piece_len.sum(1, keepdim=True)
+        begin = (input_ids.new_zeros(B, T + 2) + total).scatter(1, slot, before)
+        lengths = begin[:, 1 : T + 1] - begin[:, :T]
+        offset = before - begin.gather(1, own)
+        word_len = torch.cat([lengths, input_ids.new_zeros(B, 2)], 1).gather(1, own)
+        # Character k of a piece lands at position p of its word; long words keep C//2 head and C - C//2 tail.
+        k = torch.arange(self.piece_chars.shape[1], device=input_ids.device)
+        p = offset.unsqueeze(2) + k
+        head = C // 2
+        q = torch.where(p < head, p, p - (word_len.unsqueeze(2) - C).clamp(min=0))
+        ok = member.unsqueeze(2) & (k < piece_len.unsqueeze(2)) & ((p < head) | (q >= head)) & (q < C)
+        flat = torch.where(ok, own.unsqueeze(2) * C + q, torch.full_like(q, T * C))
+        grid = input_ids.new_zeros(B, T * C + 1).scatter(1, flat.reshape(B, -1),
+                                                         self.piece_chars[input_ids].long().reshape(B, -1))
+        chars = grid[:, : T * C].reshape(B, T, C)
+        # A word has an embedding only when it is one whole piece; spelled-out words are unknown words.
+        next_cont = torch.cat([cont[:, 1:], torch.zeros_like(cont[:, :1])], 1)
+        whole = start & ~next_cont
+        wid = torch.where(whole, self.piece_word[input_ids], torch.full_like(input_ids, self.unk_word))
+        ids = input_ids.new_zeros(B, T + 2).scatter(1, slot, wid)[:, :T]
+        return word_of, n_words, chars, lengths.clamp(max=C), ids
 
-    def features(self, input_ids: torch.Tensor) -> torch.Tensor:
-        uniq, inv = torch.unique(input_ids, return_inverse=True)
-        ch = self.char_features(uniq)[inv]
-        emb = self.embed(input_ids)
+    def char_features(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        B, T, C = chars.shape
+        x = self.char_embed(chars.reshape(B * T, C)).transpose(1, 2)
+        y = self.conv(x)
+        pad = torch.arange(C, device=chars.device) >= lengths.reshape(B * T, 1)
+        y = y.masked_fill(pad.unsqueeze(1), -1e4)
+        return torch.relu(y.max(2).values).reshape(B, T, -1)
+
+    def word_emissions(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+        """Emissions per word slot [B, T, L] and each piece's word [B, T]."""
+        word_of, n_words, chars, lengths, ids = self.words(input_ids, attention_mask)
         if self.training and self.word_dropout > 0:
-            # Drop whole piece embeddings (not their characters) so that rare and unseen pieces are
-            # recognised from their spelling and context.
-            keep = torch.rand(input_ids.shape, device=input_ids.device) >= self.word_dropout
-            emb = emb * keep.unsqueeze(-1)
-        return torch.cat([emb, ch], dim=-1)
+            # Unknown-word training: rare and unseen words are then recognised from spelling and context.
+            drop = torch.rand(ids.shape, device=ids.device) < self.word_dropout
+            ids = torch.where(drop & (ids > 0), torch.full_like(ids, self.unk_word), ids)
+        x = torch.cat([self.embed(ids), self.char_features(chars, lengths)], dim=-1)
+        T = input_ids.shape[1]
+        word_mask = (torch.arange(T, device=ids.device).unsqueeze(0) < n_words.clamp(min=1).unsqueeze(1)).long()
+        return self.encoder(self.emb_drop(x), word_mask), word_of
 
     def emissions(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        x = self.features(input_ids)
-        if self.pool:
-            x = pool_pretokens(x, self.starts[input_ids])
-        return self.encoder(self.emb_drop(x), attention_mask)
+        em, word_of = self.word_emissions(input_ids, attention_mask)
+        # A constant label count keeps the graph's output shape [batch, sequence, labels] declared.
+        return em.gather(1, word_of.clamp(min=0).unsqueeze(2).expand(-1, -1, self.encoder.out.out_features))
 
     def forward(self, input_ids, attention_mask, word_pos, word_tags, word_mask) -> torch.Tensor:
-        """Summed CRF negative log-likelihood over word positions (word_pos: index of each word's first piece)."""
-        em = self.emissions(input_ids, attention_mask)
-        wem = em.gather(1, word_pos.unsqueeze(2).expand(-1, -1, em.shape[2]))
-        return self.crf.nll(wem, word_tags, word_mask)
-
-    @torch.no_grad()
-    def folded_table(self) -> torch.Tensor:
-        """[vocab, emb_dim + char_filters]: what `features` computes for each id, for the exported graph."""
-        ids = torch.arange(self.chars.shape[0], device=self.chars.device)
-        parts = [self.char_features(chunk) for chunk in ids.split(4096)]
-        return torch.cat([self.embed.weight, torch.cat(parts)], dim=1)
-
-
-def pool_pretokens(x: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
-    """[B, S, D] -> [B, S, 2D]: each position's features and the mean over the pieces of its pre-token
-    (a run of one start piece and the '##' pieces after it). [CLS], [SEP] and [PAD] are start pieces, so
-    padding never mixes with real positions."""
-    group = torch.cumsum(starts, dim=1)
-    same = (group.unsqueeze(2) == group.unsqueeze(1)).to(x.dtype)  # [B, S, S]
-    pooled = torch.matmul(same, x) / same.sum(2, keepdim=True)
-    return torch.cat([x, pooled], dim=-1)
+        """Summed CRF negative log-likelihood; the windows' words are the word slots in order."""
+        em, _ = self.word_emissions(input_ids, attention_mask)
+        return self.crf.nll(em[:, : word_tags.shape[1]], word_tags, word_mask)
 
 
 class ExportModel(nn.Module):
@@ -166,14 +195,7 @@ class ExportModel(nn.Module):
 
     def __init__(self, tagger: Tagger):
         super().__init__()
-        self.table = nn.Parameter(tagger.folded_table().detach().clone(), requires_grad=False)
-        self.encoder = tagger.encoder
-        self.pool = tagger.pool
-        if self.pool:
-            self.register_buffer("starts", tagger.starts.detach().clone())
+        self.tagger = tagger
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        x = nn.functional.embedding(input_ids, self.table)
-        if self.pool:
-            x = pool_pretokens(x, self.starts[input_ids])
-        return self.encoder(x, attention_mask)
+        return self.tagger.emissions(input_ids, attention_mask)

@@ -1,7 +1,10 @@
-"""Skip-gram (negative sampling) pre-training of the word-piece embeddings on unlabelled text.
+"""Skip-gram (negative sampling) pre-training of the word embeddings on unlabelled text, and the shared
+embedding base several models can be trained on (and then merged into one multi-head model):
 
-Used by `--pretrain-text FILES`: the BIO/CoNLL files' words (first column; tags ignored), encoded with the
-model's own tokenizer, give piece sequences; the learnt input vectors initialise the model's piece embeddings.
+    python3 -m training.pretrain --text F... --out DIR [--vocab-size N] [--dim N] [--epochs N]
+
+writes DIR/tokenizer.json and DIR/word_vectors.npy; `train --embeddings DIR` starts from them.
+The text is BIO/CoNLL files (first column; tags ignored).
 """
 from __future__ import annotations
 
@@ -62,3 +65,60 @@ def skipgram(torch, seqs: list[list[int]], vocab_size: int, dim: int, epochs: in
             nb += 1
         log(f"skip-gram epoch {epoch + 1}/{epochs}: {len(c)} pairs, loss {run / max(nb, 1):.3f}, {time.time() - t0:.0f}s")
     return emb_in.weight.detach()
+
+
+def word_sequences(tok, sentences) -> list[list[int]]:
+    """Each sentence as the word-embedding indices the model's graph looks up (see model.Tagger.words): a word
+    that is one whole piece has its own vector, any other word is the unknown word."""
+    from .tokenization import WordEncoder, spelling
+
+    tables = spelling(tok)[0]
+    enc = WordEncoder(tok)
+    index = lambda pieces: tables["words"][pieces[0]] if len(pieces) == 1 and tables["starts"][pieces[0]] else tables["unk_word"]  # noqa: E731
+    return [[index(p) for p in enc.words(s.words)] for s in sentences]
+
+
+def word_vectors(torch, tok, sentences, dim: int, epochs: int, seed: int, check_stop=lambda: None,
+                 log=lambda msg: None):
+    """Skip-gram vectors [word vocabulary, dim] for the tokenizer's word embeddings; row 0 (padding) is zero."""
+    from .tokenization import spelling
+
+    n_words = len(spelling(tok)[2])
+    vec = skipgram(torch, word_sequences(tok, sentences), n_words, dim, epochs, seed, check_stop=check_stop, log=log)
+    vec[0] = 0.0
+    return vec
+
+
+def main(argv=None) -> int:
+    import argparse
+    import os
+
+    import numpy as np
+    import torch
+
+    from .data import read_bio
+    from .tokenization import save_tokenizer, train_word_tokenizer
+
+    p = argparse.ArgumentParser(prog="python3 -m training.pretrain", description=__doc__.split("\n\n")[0])
+    p.add_argument("--text", nargs="+", required=True, metavar="F", help="BIO/CoNLL files (first column is read)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--vocab-size", type=int, default=30000)
+    p.add_argument("--min-frequency", type=int, default=2)
+    p.add_argument("--dim", type=int, default=100)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--seed", type=int, default=13)
+    a = p.parse_args(argv)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    torch.set_num_threads(1)
+    sentences = [s for f in a.text for s in read_bio(f).sentences]
+    tok = train_word_tokenizer((s.words for s in sentences), a.vocab_size, a.min_frequency)
+    vec = word_vectors(torch, tok, sentences, a.dim, a.epochs, a.seed, log=print)
+    os.makedirs(a.out, exist_ok=True)
+    save_tokenizer(tok, os.path.join(a.out, "tokenizer.json"))
+    np.save(os.path.join(a.out, "word_vectors.npy"), vec.numpy())
+    print(f"{len(sentences)} sentences, {tok.get_vocab_size()} pieces, vectors {tuple(vec.shape)} -> {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

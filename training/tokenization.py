@@ -1,4 +1,5 @@
-"""Sub-word tokenizer (Hugging Face `tokenizers`, WordPiece, BERT-style) and word-list encoding.
+"""The word-level model's tokenizer (Hugging Face `tokenizers`, WordPiece over whitespace-split words) and
+word-list encoding.
 
 Words are the BIO file's own tokens. A sentence is encoded the way the TypeScript engine does it with
 `@huggingface/tokenizers`: every word is encoded on its own without special tokens, the pieces are
@@ -7,11 +8,10 @@ characters, which the normalizer removes) becomes one [UNK]. The word's emission
 """
 from __future__ import annotations
 
-import heapq
 import json
 import re
 import string
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Iterable
 
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
@@ -28,93 +28,8 @@ ALPHABET = (
 SPECIALS = [PAD, UNK, CLS, SEP, MASK]  # ids 0..4
 
 
-def _base_tokenizer(vocab: dict[str, int], lowercase: bool = False) -> Tokenizer:
-    tok = Tokenizer(models.WordPiece(vocab=vocab, unk_token=UNK, continuing_subword_prefix="##",
-                                     max_input_chars_per_word=100))
-    tok.normalizer = normalizers.BertNormalizer(
-        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=lowercase
-    )
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    return tok
-
-
-def build_vocab(counts: Counter, vocab_size: int, min_frequency: int = 2,
-                initial_alphabet: str = ALPHABET) -> list[str]:
-    """WordPiece vocabulary by BPE-style merges of the most frequent adjacent pieces (what the `tokenizers`
-    WordPiece trainer does), but deterministic: ties are broken by the pieces' text, so the same corpus always
-    gives the same vocabulary (the Rust trainer's hash-map order changes from run to run)."""
-    chars = set(initial_alphabet)
-    cont = set(initial_alphabet)
-    words: list[list[str]] = []
-    freqs: list[int] = []
-    for w, f in sorted(counts.items()):
-        syms = [w[0]] + ["##" + c for c in w[1:]]
-        chars.add(w[0])
-        cont.update(w[1:])
-        words.append(syms)
-        freqs.append(f)
-    vocab = list(SPECIALS) + sorted(chars) + sorted("##" + c for c in cont)
-    known = set(vocab)
-    pairs: dict[tuple[str, str], int] = defaultdict(int)
-    where: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for i, syms in enumerate(words):
-        for p in zip(syms, syms[1:]):
-            pairs[p] += freqs[i]
-            where[p].add(i)
-    heap = [(-c, p) for p, c in pairs.items()]
-    heapq.heapify(heap)
-    while len(vocab) < vocab_size and heap:
-        neg, pair = heapq.heappop(heap)
-        if pairs.get(pair, 0) != -neg:
-            continue  # stale entry
-        if -neg < min_frequency:
-            break
-        a, b = pair
-        merged = a + b[2:]
-        if merged not in known:
-            known.add(merged)
-            vocab.append(merged)
-        changed: set[tuple[str, str]] = set()
-        for i in sorted(where.pop(pair)):
-            syms, f = words[i], freqs[i]
-            for p in zip(syms, syms[1:]):
-                pairs[p] -= f
-                where[p].discard(i)
-                changed.add(p)
-            out, k = [], 0
-            while k < len(syms):
-                if k + 1 < len(syms) and syms[k] == a and syms[k + 1] == b:
-                    out.append(merged)
-                    k += 2
-                else:
-                    out.append(syms[k])
-                    k += 1
-            words[i] = out
-            for p in zip(out, out[1:]):
-                pairs[p] += f
-                where[p].add(i)
-                changed.add(p)
-        for p in changed:
-            c = pairs.get(p, 0)
-            if c > 0:
-                heapq.heappush(heap, (-c, p))
-            else:
-                pairs.pop(p, None)
-                where.pop(p, None)
-    return vocab
-
-
-def train_tokenizer(sentences: Iterable[list[str]], vocab_size: int, min_frequency: int = 2,
-                    lowercase: bool = False) -> Tokenizer:
-    """A cased BERT-style WordPiece tokenizer whose vocabulary is learnt from the words given."""
-    probe = _base_tokenizer({UNK: 0}, lowercase)
-    counts: Counter = Counter()
-    raw: Counter = Counter(w for words in sentences for w in words)
-    for w, f in raw.items():
-        for piece, _ in probe.pre_tokenizer.pre_tokenize_str(probe.normalizer.normalize_str(w)):
-            counts[piece] += f
-    vocab = build_vocab(counts, vocab_size, min_frequency)
-    tok = _base_tokenizer({p: i for i, p in enumerate(vocab)}, lowercase)
+def _add_special_tokens(tok: Tokenizer) -> None:
+    """[CLS] ... [SEP] around a text, as BERT's tokenizers do; a WordPiece decoder for readable output."""
     cls_id, sep_id = tok.token_to_id(CLS), tok.token_to_id(SEP)
     tok.post_processor = processors.TemplateProcessing(
         single=f"{CLS}:0 $A:0 {SEP}:0",
@@ -122,14 +37,68 @@ def train_tokenizer(sentences: Iterable[list[str]], vocab_size: int, min_frequen
         special_tokens=[(CLS, cls_id), (SEP, sep_id)],
     )
     tok.decoder = decoders.WordPiece(prefix="##")
+
+
+def word_key(word: str) -> str:
+    """The form a word embedding is looked up by: lower case, every digit 0 (numbers share statistics)."""
+    return re.sub(r"[0-9]", "0", word.lower())
+
+
+def _word_tokenizer(vocab: list[str]) -> Tokenizer:
+    tok = Tokenizer(models.WordPiece(vocab={p: i for i, p in enumerate(vocab)}, unk_token=UNK,
+                                     continuing_subword_prefix="##", max_input_chars_per_word=1000))
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=False,
+                                                strip_accents=False, lowercase=False)
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    _add_special_tokens(tok)
     return tok
 
 
-def tokenizer_config(max_length: int, lowercase: bool = False) -> dict:
+def train_word_tokenizer(sentences: Iterable[list[str]], vocab_size: int, min_frequency: int = 2,
+                         max_piece_chars: int = 16) -> Tokenizer:
+    """A whitespace-split WordPiece tokenizer for the word-level model: one pre-token per word, the most
+    frequent words as whole pieces (ties broken by text, so the vocabulary is deterministic), every other word
+    spelled with the longest whole-word prefix and single '##' characters."""
+    normalize = _word_tokenizer(SPECIALS).normalizer.normalize_str
+    counts: Counter = Counter(normalize(w) for words in sentences for w in words)
+    counts.pop("", None)
+    chars = set(ALPHABET) | {c for w in counts for c in w}
+    vocab = list(SPECIALS) + sorted(chars) + sorted("##" + c for c in chars)
+    known = set(vocab)
+    frequent = sorted((w for w, f in counts.items() if f >= min_frequency and len(w) <= max_piece_chars
+                       and w not in known), key=lambda w: (-counts[w], w))
+    return _word_tokenizer(vocab + frequent[: max(0, vocab_size - len(vocab))])
+
+
+def spelling(tok: Tokenizer) -> tuple[dict, list[str], list[str]]:
+    """The tables Tagger's graph spells words with. Returns (tables, character vocabulary (0 pad,
+    1 unknown), word-embedding vocabulary (0 pad, 1 unknown word) of the whole-word pieces' word_key)."""
+    pieces = [p for p, _ in sorted(tok.get_vocab().items(), key=lambda kv: kv[1])]
+    longest = max(len(p) for p in pieces if p not in SPECIALS and not p.startswith("##"))
+    char_vocab = ["<pad>", "<unk>"] + sorted({c for p in pieces if p not in SPECIALS for c in p.removeprefix("##")})
+    char_index = {c: i for i, c in enumerate(char_vocab)}
+    word_vocab = ["<pad>", "<unk>"] + sorted({word_key(p) for p in pieces if p not in SPECIALS and not p.startswith("##")})
+    word_index = {w: i for i, w in enumerate(word_vocab)}
+    rows, lengths, starts, continues, words = [], [], [], [], []
+    for p in pieces:
+        special = p in SPECIALS
+        text = "" if special else p.removeprefix("##")
+        ids = [char_index[c] for c in text] if p != UNK else [1]
+        rows.append(ids + [0] * (longest - len(ids)))
+        lengths.append(len(ids))
+        starts.append(p == UNK or (not special and not p.startswith("##")))
+        continues.append(not special and p.startswith("##"))
+        words.append(1 if p == UNK else word_index.get(word_key(text), 0) if starts[-1] else 0)
+    tables = {"chars": rows, "lengths": lengths, "starts": starts, "continues": continues, "words": words,
+              "unk_word": 1}
+    return tables, char_vocab, word_vocab
+
+
+def tokenizer_config(max_length: int) -> dict:
     """tokenizer_config.json for transformers / transformers.js (they read tokenizer.json for the rest)."""
     return {
         "tokenizer_class": "BertTokenizer",
-        "do_lower_case": lowercase,
+        "do_lower_case": False,
         "strip_accents": False,
         "tokenize_chinese_chars": True,
         "model_max_length": max_length,
@@ -159,39 +128,6 @@ class WordEncoder:
             for w, enc in zip(missing, self.tok.encode_batch(missing, add_special_tokens=False)):
                 self.cache[w] = enc.ids or [self.unk]
         return [self.cache[w] for w in words]
-
-
-def char_table(tok: Tokenizer, max_chars: int) -> tuple[list[list[int]], list[str]]:
-    """Character ids of every vocabulary entry: row v = the characters of piece v ('##' removed, a
-    word-start marker first for pieces that begin a word), head+tail when longer than max_chars, 0-padded.
-    Returns (table [vocab][max_chars], char vocabulary: index -> character; 0 pad, 1 unknown, 2 word start)."""
-    vocab = tok.get_vocab()
-    inv = sorted(vocab.items(), key=lambda kv: kv[1])
-    chars = ["<pad>", "<unk>", "<w>"]
-    index: dict[str, int] = {}
-    rows: list[list[int]] = []
-    for piece, i in inv:
-        assert i == len(rows), "vocabulary ids must be contiguous"
-        if piece in SPECIALS:
-            seq = [piece]  # one dedicated symbol per special token
-        elif piece.startswith("##"):
-            seq = list(piece[2:])
-        else:
-            seq = ["<w>"] + list(piece)
-        ids = []
-        for c in seq:
-            if c == "<w>":
-                ids.append(2)
-                continue
-            if c not in index:
-                index[c] = len(chars)
-                chars.append(c)
-            ids.append(index[c])
-        if len(ids) > max_chars:
-            head = max_chars // 2
-            ids = ids[:head] + ids[len(ids) - (max_chars - head):]
-        rows.append(ids + [0] * (max_chars - len(ids)))
-    return rows, chars
 
 
 def save_tokenizer(tok: Tokenizer, path: str) -> None:

@@ -24,19 +24,19 @@ from .data import Corpus, InputError, check_labels, label_list, read_bio, repair
 from .predict import Encoded, encode, evaluate
 
 PRESETS = {
-    # The default mode (a) model (about 0.9M parameters with a 12k vocabulary). On NCBI-disease this setting
-    # (Adam 2e-3, weight EMA, uncased pieces) gave the steadiest dev curve of the settings tried.
-    "default": dict(vocab_size=12000, emb_dim=64, char_dim=30, char_filters=50, char_width=3, hidden=128,
-                    layers=1, dropout=0.4, max_chars=20, batch_size=16, lr=2e-3,
-                    optimizer="adam", lr_decay=0.0, word_dropout=0.0, lowercase=True, ema=0.999, word_pool=False),
+    # The default mode (a) model: 100-d word embeddings, a 50-filter char-CNN, a 200-unit BiLSTM (about 3.5M
+    # parameters with a 30k-word vocabulary, most of them the word embeddings).
+    "default": dict(vocab_size=30000, emb_dim=100, char_dim=30, char_filters=50, char_width=3, hidden=200,
+                    layers=1, dropout=0.5, max_chars=24, batch_size=16, lr=2e-3,
+                    optimizer="adam", lr_decay=0.0, word_dropout=0.05, ema=0.999),
     # The engine's test fixture: a real model that stays under 3 MB.
-    "small": dict(vocab_size=3000, emb_dim=48, char_dim=16, char_filters=32, char_width=3, hidden=64,
-                  layers=1, dropout=0.4, max_chars=16, batch_size=16, lr=2e-3,
-                  optimizer="adam", lr_decay=0.0, word_dropout=0.0, lowercase=False, ema=0.0, word_pool=False),
+    "small": dict(vocab_size=5000, emb_dim=50, char_dim=16, char_filters=32, char_width=3, hidden=64,
+                  layers=1, dropout=0.4, max_chars=20, batch_size=16, lr=2e-3,
+                  optimizer="adam", lr_decay=0.0, word_dropout=0.05, ema=0.999),
     # Unit tests: seconds.
     "tiny": dict(vocab_size=300, emb_dim=16, char_dim=8, char_filters=8, char_width=3, hidden=8,
                  layers=1, dropout=0.1, max_chars=12, batch_size=4, lr=5e-3,
-                 optimizer="adam", lr_decay=0.0, word_dropout=0.0, lowercase=False, ema=0.0, word_pool=False),
+                 optimizer="adam", lr_decay=0.0, word_dropout=0.0, ema=0.0),
 }
 
 
@@ -96,12 +96,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.add_argument(f"--{name}", type=typ, help="overrides the preset")
     p.add_argument("--optimizer", choices=["adam", "sgd"], help="overrides the preset")
     p.add_argument("--lr-decay", type=float, help="learning rate = lr / (1 + decay * finished epochs)")
-    p.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=None,
-                   help="lower-case text in the tokenizer (overrides the preset)")
-    p.add_argument("--word-pool", action=argparse.BooleanOptionalAction, default=None,
-                   help="add the mean features of each word's pieces at every piece (overrides the preset)")
     p.add_argument("--ema", type=float, help="exponential moving average of the weights (e.g. 0.999), 0 = off")
-    p.add_argument("--min-frequency", type=int, default=2, help="least count of a merged word piece")
+    p.add_argument("--min-frequency", type=int, default=2, help="least count of a word with its own piece")
     p.add_argument("--max-length", type=int, default=256,
                    help="longest sequence in sub-words, [CLS]/[SEP] included; longer sentences are windowed")
     p.add_argument("--window-overlap", type=int, default=32, help="words shared by consecutive windows")
@@ -109,7 +105,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="more BIO/CoNLL files whose words (first column only) feed the tokenizer's vocabulary")
     p.add_argument("--pretrain-text", nargs="*", default=[], metavar="F",
                    help="unlabelled text (BIO/CoNLL files, first column) for skip-gram pre-training of the "
-                        "piece embeddings; its words also feed the vocabulary")
+                        "word embeddings; its words also feed the vocabulary")
+    p.add_argument("--embeddings", metavar="DIR",
+                   help="start from the tokenizer and word vectors of `python3 -m training.pretrain` (instead of "
+                        "--vocab-from/--pretrain-text)")
+    p.add_argument("--freeze-embeddings", action="store_true",
+                   help="keep the word vectors fixed (models trained on one --embeddings DIR can then be merged)")
     p.add_argument("--pretrain-epochs", type=int, default=3, help="skip-gram passes over the text")
     p.add_argument("--eval-every", type=int, help="also evaluate on dev every N steps (default: each epoch)")
     p.add_argument("--log-every", type=int, default=50, help="a step event every N steps")
@@ -224,6 +225,35 @@ def train_batches(data: list[Encoded], batch_size: int, rng: random.Random, begi
 # ---------------------------------------------------------------------------------------------------------
 
 
+def word_base(torch, args, hp: dict, train_c: Corpus, extra: list, pre: list, ev: Events):
+    """The tokenizer and, when pre-trained, the word vectors: from --embeddings, or built here from the
+    training words (+ --vocab-from, --pretrain-text) with skip-gram on --pretrain-text. Deterministic, so every
+    rank builds the same."""
+    from .pretrain import word_vectors
+    from tokenizers import Tokenizer
+
+    from .tokenization import spelling, train_word_tokenizer
+
+    if args.embeddings:
+        import numpy as np
+
+        tok = Tokenizer.from_file(os.path.join(args.embeddings, "tokenizer.json"))
+        vectors = torch.from_numpy(np.load(os.path.join(args.embeddings, "word_vectors.npy")))
+        if vectors.shape != (len(spelling(tok)[2]), hp["emb_dim"]):
+            raise InputError(f"--embeddings {args.embeddings}: word_vectors.npy has shape {tuple(vectors.shape)}, "
+                             f"the tokenizer and --emb-dim need ({len(spelling(tok)[2])}, {hp['emb_dim']})")
+        return tok, vectors
+    tok = train_word_tokenizer((s.words for s in train_c.sentences + extra + pre), hp["vocab_size"], args.min_frequency)
+    if not pre:
+        return tok, None
+    t = time.time()
+    vectors = word_vectors(torch, tok, train_c.sentences + pre, hp["emb_dim"], args.pretrain_epochs, args.seed,
+                           check_stop=check_stop, log=ev.log)
+    ev.emit("pretrain", sentences=len(train_c.sentences) + len(pre), epochs=args.pretrain_epochs,
+            seconds=round(time.time() - t, 1))
+    return tok, vectors
+
+
 def run(args, ev: Events) -> dict:
     t0 = time.time()
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -251,7 +281,7 @@ def run(args, ev: Events) -> dict:
 
     from . import export as exporter
     from .model import Tagger
-    from .tokenization import WordEncoder, char_table, train_tokenizer
+    from .tokenization import WordEncoder, spelling
 
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
@@ -272,44 +302,33 @@ def run(args, ev: Events) -> dict:
             dev_sentences=len(dev_c.sentences), hyper=hp, seed=args.seed, max_minutes=args.max_minutes)
     ev.log(f"{len(train_c.sentences)} training sentences, labels {labels}, device {device}")
 
-    # Tokenizer (deterministic, so every rank builds the same one).
-    tok = train_tokenizer((s.words for s in train_c.sentences + extra + pre), hp["vocab_size"], args.min_frequency,
-                          hp["lowercase"])
+    tok, vectors = word_base(torch, args, hp, train_c, extra, pre, ev)
     enc = WordEncoder(tok)
-    table, chars = char_table(tok, hp["max_chars"])
-    vocab_pieces = sorted(tok.get_vocab().items(), key=lambda kv: kv[1])
-    starts = [not piece.startswith("##") for piece, _ in vocab_pieces]
+    tables, chars, word_vocab = spelling(tok)
     check_stop()
     train_data = encode(train_c, enc, label_ids, hp, args.max_length, args.window_overlap)
     dev_data = encode(dev_c, enc, label_ids, hp, args.max_length, args.window_overlap)
-    ev.log(f"vocabulary {tok.get_vocab_size()} pieces, {len(chars)} characters")
+    ev.log(f"vocabulary {tok.get_vocab_size()} pieces, {len(word_vocab)} words, {len(chars)} characters")
 
-    model = Tagger(table, len(chars), labels, emb_dim=hp["emb_dim"], char_dim=hp["char_dim"],
+    model = Tagger(tables, len(chars), len(word_vocab), labels, emb_dim=hp["emb_dim"], char_dim=hp["char_dim"],
                    char_filters=hp["char_filters"], char_width=hp["char_width"], hidden=hp["hidden"],
                    layers=hp["layers"], dropout=hp["dropout"], word_dropout=hp["word_dropout"],
-                   starts=starts if hp["word_pool"] else None).to(device)
-    n_params = sum(p.numel() for p in model.parameters())
-    if pre:
-        from .pretrain import skipgram
-
-        seqs = [[i for piece in enc.words(s.words) for i in piece] for s in train_c.sentences + pre]
-        vec = skipgram(torch, seqs, tok.get_vocab_size(), hp["emb_dim"], args.pretrain_epochs, args.seed,
-                       check_stop=check_stop, log=ev.log)
+                   word_chars=hp["max_chars"], freeze_embeddings=args.freeze_embeddings).to(device)
+    if vectors is not None:
         with torch.no_grad():
             w = model.embed.weight
-            vec = vec / vec[1:].std() * w[1:].std()
-            vec[0] = 0.0
-            w.copy_(vec.to(w.device))
-        ev.emit("pretrain", sentences=len(seqs), epochs=args.pretrain_epochs, seconds=round(time.time() - t0, 1))
+            w.copy_((vectors / vectors[1:].std() * w[1:].std()).to(w.device))
+    n_params = sum(p.numel() for p in model.parameters())
     core = model
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
 
         model = DDP(model, device_ids=[local_rank] if use_cuda else None)
+    trainable = [p for p in core.parameters() if p.requires_grad]
     if hp["optimizer"] == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=hp["lr"], momentum=0.9)
+        opt = torch.optim.SGD(trainable, lr=hp["lr"], momentum=0.9)
     else:
-        opt = torch.optim.Adam(model.parameters(), lr=hp["lr"])
+        opt = torch.optim.Adam(trainable, lr=hp["lr"])
     ev.log(f"{n_params} parameters")
 
     def run_batch(id_lists):
@@ -337,13 +356,13 @@ def run(args, ev: Events) -> dict:
     stop_reason = "epochs"
     history = []
 
-    ema = [p.detach().clone() for p in core.parameters()] if hp["ema"] else None
+    ema = [p.detach().clone() for p in trainable] if hp["ema"] else None
 
     def update_ema() -> None:
         if ema is not None:
             d = min(hp["ema"], (1 + step) / (10 + step))
             with torch.no_grad():
-                for e, p in zip(ema, core.parameters()):
+                for e, p in zip(ema, trainable):
                     e.mul_(d).add_(p.detach(), alpha=1 - d)
 
     def swap_ema(backup=None):
@@ -352,11 +371,11 @@ def run(args, ev: Events) -> dict:
             return None
         with torch.no_grad():
             if backup is None:
-                live = [p.detach().clone() for p in core.parameters()]
-                for e, p in zip(ema, core.parameters()):
+                live = [p.detach().clone() for p in trainable]
+                for e, p in zip(ema, trainable):
                     p.copy_(e)
                 return live
-            for b, p in zip(backup, core.parameters()):
+            for b, p in zip(backup, trainable):
                 p.copy_(b)
         return None
 
@@ -418,7 +437,7 @@ def run(args, ev: Events) -> dict:
             loss = model(ids, am, pos, tags, wm) / len(batch)
             opt.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            torch.nn.utils.clip_grad_norm_(trainable, 5.0)
             opt.step()
             step += 1
             update_ema()
@@ -461,7 +480,7 @@ def run(args, ev: Events) -> dict:
         dev=(dev_c, dev_data), test=(test_c, test_data) if test_c else None,
         info={"steps": step, "epochs": epoch, "best_epoch": best["epoch"], "best_step": best["step"],
               "stop_reason": stop_reason, "train_seconds": round(train_seconds, 1), "parameters": n_params,
-              "vocab": tok.get_vocab_size(), "chars": len(chars), "history": history,
+              "vocab": tok.get_vocab_size(), "words": len(word_vocab), "chars": len(chars), "history": history,
               "train_sentences": len(train_c.sentences), "train_tokens": train_c.n_tokens},
     )
     check_stop()

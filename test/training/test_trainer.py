@@ -295,3 +295,72 @@ def test_shipped_fixture_model_is_consistent():
                     rows[start + j] = logits[pos]
         np.testing.assert_allclose(np.array(rows), np.array(s["emissions"]), atol=1e-3)
         assert [labels[i] for i in viterbi_np(np, np.array(s["emissions"]), *crf)] == s["tags"]
+
+
+def test_graph_spells_each_word_from_its_pieces():
+    """Tagger.words: a frequent word is one piece with its own vector; any other word is reassembled from its
+    pieces (long ones keep head and tail), has the unknown word's vector, and sits in its own word slot."""
+    import torch
+
+    from training.model import Tagger
+    from training.tokenization import WordEncoder, spelling, train_word_tokenizer
+
+    tok = train_word_tokenizer([["cancer", "cancer", "of", "of", "Cancer"]], vocab_size=1000, min_frequency=2)
+    tables, chars, words = spelling(tok)
+    model = Tagger(tables, len(chars), len(words), ["O", "B-Disease", "I-Disease"], word_chars=8).eval()
+    sentence = ["cancer", "ofcancers", "X", "hyperphenylalaninemia"]
+    ids = [tok.token_to_id("[CLS]")] + [i for p in WordEncoder(tok).words(sentence) for i in p] + [tok.token_to_id("[SEP]")]
+    word_of, n_words, grid, lengths, word_ids = model.words(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
+    assert int(n_words[0]) == 4
+    spelled = ["".join(chars[c] for c in grid[0, w].tolist() if c) for w in range(4)]
+    assert spelled == ["cancer", "ofcacers", "X", "hypeemia"]
+    assert lengths[0, :5].tolist() == [6, 8, 1, 8, 0]
+    assert [words[i] for i in word_ids[0, :4].tolist()] == ["cancer", "<unk>", "x", "<unk>"]
+    assert word_of[0].tolist()[:3] == [-1, 0, 1]
+
+
+def test_merged_heads_keep_each_heads_logits(tmp_path, files):
+    """Two heads trained on one embedding base merge into one graph: each head's logits unchanged, shared
+    weights stored once, config.json naming each head's labels and CRF."""
+    chem = write(tmp_path / "chem.tsv", make_corpus(40, 5, chemicals=True))
+    base = str(tmp_path / "base")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    subprocess.run([sys.executable, "-m", "training.pretrain", "--text", files["train"], chem, "--out", base,
+                    "--vocab-size", "200", "--dim", "16", "--epochs", "1"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    heads = {}
+    for name, train in (("disease", files["train"]), ("chem", chem)):
+        heads[name] = str(tmp_path / name)
+        rc, _, stderr = run_trainer(["--train", train, "--dev", files["dev"], "--out", heads[name], "--preset", "tiny",
+                                     "--epochs", "1", "--embeddings", base, "--freeze-embeddings", "--no-quantize"])
+        assert rc == 0, stderr
+    out = str(tmp_path / "merged")
+    p = subprocess.run([sys.executable, "-m", "training.merge", "--head", f"disease={heads['disease']}",
+                        "--head", f"chem={heads['chem']}", "--test", f"chem={chem}", "--out", out, "--no-quantize"],
+                       cwd=ROOT, env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    cfg = json.load(open(os.path.join(out, "config.json")))
+    labels = [cfg["id2label"][str(i)] for i in range(len(cfg["id2label"]))]
+    assert labels == ["O", "B-Disease", "I-Disease", "O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"]
+    assert [(h["name"], h["labels"]) for h in cfg["bioner"]["heads"]] == [("disease", [0, 1, 2]), ("chem", [3, 4, 5, 6, 7])]
+    assert np.array(cfg["bioner"]["heads"][1]["crf"]["transitions"]).shape == (5, 5)
+    assert "test" in cfg["bioner"]["heads"][1]["metrics"]
+
+    from training.export import onnx_runner, session
+
+    samples = [[2, 7, 8, 9, 3], [2, 30, 3]]
+    merged = onnx_runner(session(os.path.join(out, "onnx", "model.onnx")))(samples)
+    for name, cols in (("disease", slice(0, 3)), ("chem", slice(3, 8))):
+        alone = onnx_runner(session(os.path.join(heads[name], "onnx", "model.onnx")))(samples)
+        np.testing.assert_allclose(merged[:, :, cols], alone, atol=1e-5)
+    import onnx
+
+    vectors = np.load(os.path.join(base, "word_vectors.npy"))
+    shapes = [tuple(i.dims) for i in onnx.load(os.path.join(out, "onnx", "model.onnx")).graph.initializer]
+    assert shapes.count(vectors.shape) == 1, "the frozen word vectors both heads use are stored once"
+
+    # A head trained on its own tokenizer cannot join.
+    p = subprocess.run([sys.executable, "-m", "training.merge", "--head", f"a={heads['disease']}",
+                        "--head", f"b={str(tmp_path / 'lone')}", "--out", str(tmp_path / "x")], cwd=ROOT, env=env,
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and "has no config.json" in p.stderr

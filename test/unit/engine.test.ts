@@ -119,3 +119,27 @@ test('a model with several heads decodes each and merges their spans without ove
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the heads option decodes only the named heads of a multi-head model and names the heads when one is unknown', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bioner-heads-'));
+  cpSync(TEST_MODEL, dir, { recursive: true });
+  const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  config.bioner.heads = [
+    { name: 'disease', labels: [0, 1, 2], crf: config.bioner.crf },
+    { name: 'nothing', labels: [0] },
+  ];
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  const [single] = await engine.predict([SENTENCES[0]]);
+  assert.ok(single.spans.length > 0, 'the sample sentence has predicted entities');
+  for (const [heads, expected] of [[['disease'], single.spans.length], [['nothing'], 0]] as const) {
+    const selected = await NerEngine.load(dir, { workerScript: WORKER_SCRIPT, device: 'cpu', heads });
+    try {
+      const [prediction] = await selected.predict([SENTENCES[0]]);
+      assert.equal(prediction.spans.length, expected, `heads ${heads}`);
+    } finally {
+      await selected.dispose();
+    }
+  }
+  await assert.rejects(NerEngine.load(dir, { workerScript: WORKER_SCRIPT, device: 'cpu', heads: ['chemical'] }), /no head named 'chemical'; its heads are disease, nothing/);
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -5,7 +5,7 @@ import { DEFAULT_MODEL_DIR } from '../core/ner/modelFolder';
 import type { Device } from '../core/ner/workerProtocol';
 import { UsageError } from './args';
 
-export const MODEL_OPTIONS = ['model', 'device', 'threads'];
+export const MODEL_OPTIONS = ['model', 'device', 'threads', 'heads'];
 export const MODEL_FLAGS = ['quantized'];
 
 export async function loadEngine(values: Record<string, string | undefined>, flags: Set<string>): Promise<NerEngine> {
@@ -15,7 +15,8 @@ export async function loadEngine(values: Record<string, string | undefined>, fla
   if (!['auto', 'cpu', 'cuda', 'webgpu'].includes(device)) throw new UsageError(`unknown device '${device}' (auto, cpu, cuda or webgpu)`);
   const threads = values.threads === undefined ? 1 : Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads takes a positive integer, not '${values.threads}'`);
-  const engine = await NerEngine.load(dir, { device, threads, preferQuantized: flags.has('quantized') });
+  const heads = values.heads?.split(',').map((name) => name.trim());
+  const engine = await NerEngine.load(dir, { device, threads, preferQuantized: flags.has('quantized'), heads });
   if (engine.fallbackReason) process.stderr.write(`bioner: running on the CPU: ${engine.fallbackReason}\n`);
   return engine;
 }

@@ -6,7 +6,7 @@ import { tagsForChunks } from '../conll/convert';
 import { endianness } from 'node:os';
 import { chunkEntities } from '../conll/sequence';
 import { parseTag, type Tag } from '../conll/tags';
-import { loadModelFolder, type ModelFolder } from './modelFolder';
+import { loadModelFolder, ModelFolderError, type Head, type ModelFolder } from './modelFolder';
 import { bestWindowPerWord, SubwordEncoder, type Window } from './subwords';
 import { decode, decodeArgmax, TransitionMask, type Crf } from './viterbi';
 import { WorkerPool } from './workerPool';
@@ -36,6 +36,8 @@ export interface EngineOptions {
   workerScript?: string;
   /** `argmax` skips the constrained decoding: only for comparing with plain pipelines. */
   decoding?: 'constrained' | 'argmax';
+  /** Decode only these heads of a multi-head model (by `bioner.heads` name), e.g. to score one corpus. */
+  heads?: readonly string[];
 }
 
 export interface PredictOptions {
@@ -69,8 +71,9 @@ export class NerEngine {
     private readonly encoder: SubwordEncoder,
     private readonly pool: WorkerPool,
     private readonly decoding: 'constrained' | 'argmax',
+    heads: readonly Head[],
   ) {
-    this.heads = folder.heads.map((head) => {
+    this.heads = heads.map((head) => {
       const names = head.labels.map((id) => folder.labels[id]);
       const identity = head.labels.length === folder.labels.length && head.labels.every((id, i) => id === i);
       return { labels: head.labels, identity, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
@@ -79,6 +82,7 @@ export class NerEngine {
 
   static async load(dir: string, options: EngineOptions = {}): Promise<NerEngine> {
     const folder = loadModelFolder(dir, { preferQuantized: options.preferQuantized });
+    const heads = selectHeads(folder, options.heads);
     const encoder = new SubwordEncoder(folder);
     const pool = await WorkerPool.start({
       onnxPath: folder.onnxPath,
@@ -87,7 +91,7 @@ export class NerEngine {
       workers: options.workers ?? 1,
       workerScript: options.workerScript,
     });
-    return new NerEngine(folder, encoder, pool, options.decoding ?? 'constrained');
+    return new NerEngine(folder, encoder, pool, options.decoding ?? 'constrained', heads);
   }
 
   get device(): string {
@@ -223,6 +227,16 @@ export class NerEngine {
   async dispose(): Promise<void> {
     await this.pool.dispose();
   }
+}
+
+function selectHeads(folder: ModelFolder, names: readonly string[] | undefined): readonly Head[] {
+  if (!names) return folder.heads;
+  const known = folder.heads.map((head) => head.name);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new ModelFolderError(folder.dir, [`no head named ${unknown.map((n) => `'${n}'`).join(', ') || '(none given)'}; its heads are ${known.join(', ')}`]);
+  }
+  return folder.heads.filter((head) => names.includes(head.name));
 }
 
 function emptyPrediction(): SentencePrediction {
