@@ -42,6 +42,9 @@ def session(path: str):
 
 
 def onnx_runner(sess, pad_id: int = 0):
+    """run(list of id lists) -> logits [B, S, L], right-padded; zero token_type_ids when the graph takes them."""
+    token_types = "token_type_ids" in {i.name for i in sess.get_inputs()}
+
     def run(id_lists):
         S = max(len(i) for i in id_lists)
         ids = np.full((len(id_lists), S), pad_id, dtype=np.int64)
@@ -49,7 +52,10 @@ def onnx_runner(sess, pad_id: int = 0):
         for b, i in enumerate(id_lists):
             ids[b, : len(i)] = i
             am[b, : len(i)] = 1
-        return sess.run(["logits"], {"input_ids": ids, "attention_mask": am})[0]
+        feeds = {"input_ids": ids, "attention_mask": am}
+        if token_types:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        return sess.run(["logits"], feeds)[0]
 
     return run
 

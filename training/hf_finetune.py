@@ -2,12 +2,12 @@
 for token classification, with LoRA adapters (peft; r=16, alpha=32, dropout 0.05 as in OpenMed NER) or fully
 (--full), and writes the Optimum-layout model folder the server loads.
 
-Called by train.py's run() for --base DIR; same events, time budget, signals and exit codes as mode (a).
+train.py's run() calls run_hf() for --base DIR: same events, time budget, signals and exit codes as mode (a).
 Sentences are encoded as the TypeScript engine encodes them (server/src/core/ner/subwords.ts): each word on its
-own without special tokens (byte-level BPE words after the first with a leading space), the pieces concatenated
-between the tokenizer's own prefix and suffix tokens; a word's label sits on its first piece, the other pieces
-are left out of the loss. Dev and test are scored as the engine decodes: log-softmax of the first-piece logits
-and the best IOB2-valid label sequence (plain argmax whenever argmax is valid).
+own without special tokens (with byte-level BPE every word but the first with a leading space), the pieces
+concatenated between the tokenizer's own start and end tokens; a word's label sits on its first piece, the other
+pieces are left out of the loss. Dev and test are scored as the engine decodes a model without a CRF: log-softmax
+of the first-piece logits and the best IOB2-valid label sequence (plain argmax whenever argmax is valid).
 """
 from __future__ import annotations
 
@@ -22,13 +22,15 @@ import random
 import shutil
 import time
 import warnings
-from contextlib import redirect_stderr
 
 import numpy as np
+import torch
 
+from . import export as exporter
 from .data import Corpus, InputError
-from .predict import encode, evaluate
+from .predict import Encoded, encode, evaluate
 from .tokenization import dump_json
+from .train import collate, publish, train_batches
 
 # model_type -> the attention projections LoRA adapts (query and value, as in the LoRA and OpenMed papers).
 LORA_TARGETS = {
@@ -69,37 +71,41 @@ def check_base(base: str) -> dict:
 
 
 def check_args(args) -> None:
-    used = [f"--{a.replace('_', '-')}" for a in MODE_A_ONLY if getattr(args, a)]
+    used = [f"--{a.replace('_', '-')}" for a in MODE_A_ONLY if getattr(args, a, None)]
     if used:
         raise InputError(f"{', '.join(used)}: only for the built-in model (mode a), not with --base")
     if args.lora_r < 1 or args.lora_alpha <= 0 or not 0 <= args.lora_dropout < 1:
         raise InputError("--lora-r and --lora-alpha must be positive, --lora-dropout in [0, 1)")
 
 
+def read_json(path: str) -> dict:
+    if not os.path.isfile(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def max_length_of(config: dict, tokenizer_config: dict, requested: int) -> int:
     """The longest sequence the checkpoint takes, as the engine computes it (modelFolder.ts maxLengthOf)."""
     positions = config.get("max_position_embeddings")
     if isinstance(positions, int) and config["model_type"] in OFFSET_POSITIONS:
-        positions -= int(config.get("pad_token_id", 1)) + 1
-    limits = [requested] + [n for n in (positions, tokenizer_config.get("model_max_length"))
-                            if isinstance(n, int) and 8 < n <= 100_000]
-    return min(limits)
+        positions -= (1 if config.get("pad_token_id") is None else int(config["pad_token_id"])) + 1
+    return min([requested] + [n for n in (positions, tokenizer_config.get("model_max_length"))
+                              if isinstance(n, int) and 8 < n <= 100_000])
 
 
 class SubwordEncoder:
-    """Words -> piece ids exactly as the engine's SubwordEncoder; the interface of tokenization.WordEncoder
+    """Words -> piece ids exactly as the engine's SubwordEncoder, with tokenization.WordEncoder's interface
     (words(), cls, sep) so that predict.encode() windows the sentences."""
 
     def __init__(self, path: str):
         from tokenizers import Tokenizer
 
-        with open(path, encoding="utf-8") as f:
-            spec = json.load(f)
+        spec = read_json(path)
         self.tok = Tokenizer.from_file(path)
         bare = self.tok.encode("a", add_special_tokens=False).ids
         framed = self.tok.encode("a", add_special_tokens=True).ids
-        at = next((i for i in range(len(framed) - len(bare) + 1) if framed[i : i + len(bare)] == bare), -1)
-        if at != 1 or len(framed) != len(bare) + 2:
+        if len(framed) != len(bare) + 2 or framed[1:-1] != bare:
             raise InputError(f"{path}: the post-processor must put one token before and one after a text "
                              f"([CLS] … [SEP] or <s> … </s>); 'a' encodes as {framed}")
         self.cls, self.sep = framed[0], framed[-1]
@@ -117,31 +123,26 @@ class SubwordEncoder:
         return [self.cache[k] for k in keys]
 
 
-def iob2_lattice(labels: list[str]) -> list[np.ndarray]:
-    """Transitions/start/end for predict.evaluate's Viterbi that only forbid invalid IOB2: the engine's decoding
-    of a model without a CRF."""
-    from .model import NEG, iob2_constraints
-
-    allowed, start = iob2_constraints(labels)
-    return [np.where(allowed.numpy(), 0.0, NEG), np.where(start.numpy(), 0.0, NEG), np.zeros(len(labels))]
-
-
 def log_softmax(x: np.ndarray) -> np.ndarray:
     x = x - x.max(-1, keepdims=True)
     return x - np.log(np.exp(x).sum(-1, keepdims=True))
 
 
 def scorer(labels: list[str]):
-    """score(data, corpus, run_logits) -> strict entity P/R/F1 with the engine's decoding."""
-    lattice = iob2_lattice(labels)
-    return lambda data, corpus, run: evaluate(data, corpus, labels, lambda ids: log_softmax(run(ids)), lattice)
+    """score(corpus, data, run_logits) -> strict entity P/R/F1 under the engine's decoding: predict.evaluate's
+    Viterbi with transitions that only forbid invalid IOB2, over log-probabilities."""
+    from .model import NEG, iob2_constraints
+
+    allowed, start = iob2_constraints(labels)
+    lattice = [np.where(allowed.numpy(), 0.0, NEG), np.where(start.numpy(), 0.0, NEG), np.zeros(len(labels))]
+    return lambda corpus, data, run: evaluate(data, corpus, labels, lambda ids: log_softmax(run(ids)), lattice)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Model
 
 
-def load_model(torch, base: str, labels: list[str]):
+def load_model(base: str, labels: list[str]):
     import transformers
     from transformers import AutoModelForTokenClassification
 
@@ -152,14 +153,12 @@ def load_model(torch, base: str, labels: list[str]):
     return model.float()  # fp32 master weights even when the checkpoint is stored in half precision
 
 
-def add_lora(model, model_type: str, args):
+def add_lora(model, model_type: str, r: int, alpha: int, dropout: float):
     """Frozen encoder + LoRA adapters on the attention's query/value; the classifier head trains fully."""
     from peft import LoraConfig, TaskType, get_peft_model
 
-    config = LoraConfig(task_type=TaskType.TOKEN_CLS, r=args.lora_r, lora_alpha=args.lora_alpha,
-                        lora_dropout=args.lora_dropout, target_modules=LORA_TARGETS[model_type],
-                        modules_to_save=["classifier"])
-    return get_peft_model(model, config)
+    return get_peft_model(model, LoraConfig(task_type=TaskType.TOKEN_CLS, r=r, lora_alpha=alpha, lora_dropout=dropout,
+                                            target_modules=LORA_TARGETS[model_type], modules_to_save=["classifier"]))
 
 
 def parameter_counts(model) -> tuple[int, int]:
@@ -169,68 +168,54 @@ def parameter_counts(model) -> tuple[int, int]:
 
 
 def uses_token_types(model) -> bool:
-    """Graphs take token_type_ids when the model has more than one token type (BERT, ELECTRA), as Optimum exports."""
+    """The graph takes token_type_ids when the model has more than one token type (BERT, ELECTRA), as Optimum
+    exports them; RoBERTa (1) and DeBERTa-v3 (0) take only input_ids and attention_mask."""
     return (getattr(model.config, "type_vocab_size", 0) or 0) > 1
 
 
-def torch_runner(torch, model, device, autocast):
-    from .train import collate
+def padded(id_lists: list[list[int]], device=None):
+    """input_ids, attention_mask: right padding with 0, as the engine pads."""
+    ids, am, *_ = collate(torch, [(i, [], []) for i in id_lists], device or torch.device("cpu"))
+    return ids, am
 
+
+def torch_runner(model, device, autocast):
     def run(id_lists):
-        ids, am, *_ = collate(torch, [(i, [], []) for i in id_lists], device)
+        ids, am = padded(id_lists, device)
         with torch.no_grad(), autocast():
             return model(input_ids=ids, attention_mask=am).logits.float().cpu().numpy()
 
     return run
 
 
-def onnx_runner(sess):
-    """export.onnx_runner, plus zero token_type_ids when the graph declares them."""
-    token_types = "token_type_ids" in {i.name for i in sess.get_inputs()}
-
-    def run(id_lists):
-        ids = np.zeros((len(id_lists), max(len(i) for i in id_lists)), dtype=np.int64)
-        am = np.zeros_like(ids)
-        for b, i in enumerate(id_lists):
-            ids[b, : len(i)] = i
-            am[b, : len(i)] = 1
-        feeds = {"input_ids": ids, "attention_mask": am}
-        if token_types:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        return sess.run(["logits"], feeds)[0]
-
-    return run
-
-
 # ---------------------------------------------------------------------------------------------------------
-# Training loop
+# Training
 
 
-def label_tensor(torch, ids, pos, tags, wm):
+def label_tensor(ids, pos, tags, wm):
     """[B, S] labels: each word's tag at its first piece, -100 (ignored by the loss) everywhere else."""
     labels = torch.full_like(ids, -100)
-    # Padded word slots point at position 0 ([CLS]), which stays -100.
+    # Padded word slots point at position 0 (the start token), which stays -100.
     return labels.scatter_(1, pos, torch.where(wm, tags, torch.full_like(tags, -100)))
 
 
 def schedule(step: int, total: int) -> float:
-    """Linear warm-up over the first 10% of the planned steps, then linear decay to 0."""
+    """Learning-rate factor: linear warm-up over the first 10% of the planned steps, then linear decay to 0."""
     warm = max(1, total // 10)
     return (step + 1) / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
 
 
-def fit(torch, model, core, train_data, dev_eval, hp, args, ev, check_stop, dist_ctx, t0) -> dict:
-    """The training loop of mode (a) (epochs, --max-steps, --max-minutes with a reserve for the export, --patience,
-    --eval-every, --select), for a model whose forward returns a loss. Returns the best state and the history."""
-    from .train import collate, train_batches
-
-    world, rank, device, autocast = dist_ctx
+def fit(model, core, train_data: list[Encoded], dev_eval, hp: dict, args, ev, check_stop, ctx: dict, t0: float) -> dict:
+    """Mode (a)'s loop (epochs, --max-steps, --max-minutes with a reserve for the export, --patience, --eval-every,
+    --select) for a transformers model that returns its loss. `model` may be DDP around `core`. Returns the state
+    of the best evaluation (trainable weights only) and the history."""
+    world, rank, device = ctx["world"], ctx["rank"], ctx["device"]
     trainable = [(n, p) for n, p in core.named_parameters() if p.requires_grad]
     opt = torch.optim.AdamW([p for _, p in trainable], lr=hp["lr"], weight_decay=hp["weight_decay"])
-    rng = random.Random(args.seed)
-    per_epoch = max(1, len(train_batches(train_data, hp["batch_size"], random.Random(0), {})) // world)
-    total = min(args.max_steps or math.inf, args.epochs * per_epoch)
+    windows = sum(len(e.inputs) for e in train_data)
+    total = min(args.max_steps or math.inf, args.epochs * max(1, math.ceil(windows / hp["batch_size"]) // world))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: schedule(s, total))
+    rng = random.Random(args.seed)
     deadline = t0 + args.max_minutes * 60 if args.max_minutes else math.inf
     reserve = 0.1 * (deadline - time.time()) if args.max_minutes else 0.0
     st = {"best_f1": -1.0, "best_epoch": 0, "best_step": 0, "state": None, "history": [], "since_best": 0,
@@ -246,7 +231,7 @@ def fit(torch, model, core, train_data, dev_eval, hp, args, ev, check_stop, dist
         return bool(t.item() > 0)
 
     def do_eval(partial: bool) -> bool:
-        """Rank 0 scores dev and keeps the best trainable weights; True when patience ran out."""
+        """Rank 0 scores dev and keeps the best weights; True (on every rank) when patience ran out."""
         nonlocal reserve
         stop = False
         if rank == 0:
@@ -284,11 +269,11 @@ def fit(torch, model, core, train_data, dev_eval, hp, args, ev, check_stop, dist
                 st["stop_reason"], done = "max-minutes", True
                 break
             ids, am, pos, tags, wm = collate(torch, batch, device)
-            with autocast():
-                loss = model(input_ids=ids, attention_mask=am, labels=label_tensor(torch, ids, pos, tags, wm)).loss
+            with ctx["autocast"]():
+                loss = model(input_ids=ids, attention_mask=am, labels=label_tensor(ids, pos, tags, wm)).loss
             opt.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for _, p in trainable], 1.0)
+            torch.nn.utils.clip_grad_norm_([p for _, p in trainable], hp["max_grad_norm"])
             opt.step()
             sched.step()
             st["step"] += 1
@@ -317,53 +302,44 @@ def fit(torch, model, core, train_data, dev_eval, hp, args, ev, check_stop, dist
 # Export
 
 
-class _Logits:
-    """Builds the export wrapper lazily (torch is imported only in mode b): forward(input_ids, attention_mask
-    [, token_type_ids]) -> logits, so the graph has exactly the contract's inputs and one output."""
+class LogitsOnly(torch.nn.Module):
+    """forward(input_ids, attention_mask[, token_type_ids]) -> logits: the graph has exactly the contract's
+    inputs and one output."""
 
-    @staticmethod
-    def wrap(torch, model):
-        class Logits(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.model = model
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
 
-            def forward(self, input_ids, attention_mask, token_type_ids=None):
-                extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
-                return self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).logits
-
-        return Logits().eval()
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+        return self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).logits
 
 
-def export_onnx(torch, model, path: str, samples: list[list[int]]) -> list[str]:
+def export_onnx(model, path: str, samples: list[list[int]]) -> list[str]:
     """torch.onnx.export (TorchScript exporter, opset 17) with dynamic batch/sequence axes; returns the input names."""
     import onnx
 
-    from .export import OPSET
-    from .train import collate
-
-    ids, am, *_ = collate(torch, [(s, [], []) for s in samples], torch.device("cpu"))
+    ids, am = padded(samples)
     names, inputs = ["input_ids", "attention_mask"], (ids, am)
     if uses_token_types(model):
         names, inputs = names + ["token_type_ids"], inputs + (torch.zeros_like(ids),)
     axes = {0: "batch", 1: "sequence"}
+    # torch >= 2.9 defaults to the dynamo exporter; the TorchScript one is the only one in torch 1.13.
     extra = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
-    with torch.no_grad(), warnings.catch_warnings(), redirect_stderr(io.StringIO()):
+    with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
-        torch.onnx.export(_Logits.wrap(torch, model), inputs, path, input_names=names, output_names=["logits"],
-                          dynamic_axes={n: axes for n in names + ["logits"]}, opset_version=OPSET,
+        torch.onnx.export(LogitsOnly(model).eval(), inputs, path, input_names=names, output_names=["logits"],
+                          dynamic_axes={n: axes for n in names + ["logits"]}, opset_version=exporter.OPSET,
                           do_constant_folding=True, **extra)
     onnx.checker.check_model(path)
     return names
 
 
-def check_graph(torch, model, run, samples: list[list[int]]) -> tuple[float, float]:
+def check_graph(model, run, samples: list[list[int]]) -> tuple[float, float]:
     """(padding diff, torch diff): a window's logits alone vs. in a padded batch, and onnxruntime vs. torch on the
     padded batch (real positions only). Raises when either is off."""
-    from .export import check_padding
-
-    pad_diff = check_padding(run, samples)
-    want = torch_runner(torch, model, torch.device("cpu"), contextlib.nullcontext)(samples)
+    pad_diff = exporter.check_padding(run, samples)
+    want = torch_runner(model, torch.device("cpu"), contextlib.nullcontext)(samples)
     got = run(samples)
     torch_diff = max(float(np.abs(got[b, : len(s)] - want[b, : len(s)]).max()) for b, s in enumerate(samples))
     if pad_diff > 1e-3 or torch_diff > 1e-3:
@@ -374,12 +350,10 @@ def check_graph(torch, model, run, samples: list[list[int]]) -> tuple[float, flo
 
 def try_quantized(onnx_path: str, score, dev, test, float_f1: float, ev) -> dict:
     """int8 dynamic quantization, kept only when its dev F1 is within 0.5 of the float graph (as in mode a)."""
-    from .export import quantize, session
-
     q_path = os.path.join(os.path.dirname(onnx_path), "model_quantized.onnx")
     try:
-        quantize(onnx_path, q_path)
-        q_run = onnx_runner(session(q_path))
+        exporter.quantize(onnx_path, q_path)
+        q_run = exporter.onnx_runner(exporter.session(q_path))
         quant = {"dev": score(*dev, q_run)}
         quant["kept"] = quant["dev"]["f1"] >= float_f1 - 0.5
         if quant["kept"] and test:
@@ -393,16 +367,21 @@ def try_quantized(onnx_path: str, score, dev, test, float_f1: float, ev) -> dict
     return quant
 
 
-def write_config(model, tmp: str, bioner: dict) -> None:
-    """The checkpoint's config (saved by transformers, so model_type and the rest are the library's own) with
-    id2label/label2id of the new head and the `bioner` block."""
-    model.config.architectures = [type(model).__name__]
-    model.config.save_pretrained(tmp)
-    path = os.path.join(tmp, "config.json")
-    with open(path, encoding="utf-8") as f:
-        config = json.load(f)
-    config["bioner"] = bioner
-    dump_json(config, path)
+def export_graphs(tmp: str, model, labels: list[str], samples, dev, test, args, ev, check_stop) -> dict:
+    """onnx/model.onnx (checked against torch) and, when good enough, onnx/model_quantized.onnx; their scores."""
+    os.makedirs(os.path.join(tmp, "onnx"), exist_ok=True)
+    onnx_path = os.path.join(tmp, "onnx", "model.onnx")
+    inputs = export_onnx(model, onnx_path, samples[:2])
+    check_stop()
+    run = exporter.onnx_runner(exporter.session(onnx_path))
+    pad_diff, torch_diff = check_graph(model, run, samples)
+    score = scorer(labels)
+    scores = {"dev": score(*dev, run), **({"test": score(*test, run)} if test else {})}
+    ev.log(f"onnx float: dev F1 {scores['dev']['f1']}" + (f", test F1 {scores['test']['f1']}" if test else ""))
+    check_stop()
+    quant = None if args.no_quantize else try_quantized(onnx_path, score, dev, test, scores["dev"]["f1"], ev)
+    check_stop()
+    return {"scores": scores, "quant": quant, "inputs": inputs, "pad_diff": pad_diff, "torch_diff": torch_diff}
 
 
 def copy_tokenizer(base: str, tmp: str, max_length: int) -> None:
@@ -414,52 +393,39 @@ def copy_tokenizer(base: str, tmp: str, max_length: int) -> None:
                   os.path.join(tmp, "tokenizer_config.json"))
 
 
-def export_folder(torch, tmp, model, base, labels, max_length, samples, dev, test, ev, check_stop, card) -> dict:
-    """Writes the whole model folder into tmp; returns the scores and what the export event reports."""
-    from .export import session
-
-    os.makedirs(os.path.join(tmp, "onnx"), exist_ok=True)
-    onnx_path = os.path.join(tmp, "onnx", "model.onnx")
-    inputs = export_onnx(torch, model, onnx_path, samples[:2])
-    check_stop()
-    run = onnx_runner(session(onnx_path))
-    pad_diff, torch_diff = check_graph(torch, model, run, samples)
-    score = scorer(labels)
-    scores = {"dev": score(*dev, run), **({"test": score(*test, run)} if test else {})}
-    ev.log(f"onnx float: dev F1 {scores['dev']['f1']}" + (f", test F1 {scores['test']['f1']}" if test else ""))
-    check_stop()
-    quant = None if card["args"].no_quantize else try_quantized(onnx_path, score, dev, test, scores["dev"]["f1"], ev)
-    check_stop()
-    copy_tokenizer(base, tmp, max_length)
-    write_config(model, tmp, card["bioner"](scores, quant))
-    with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as f:
-        f.write(card["text"](scores, quant))
-    return {"scores": scores, "quant": quant, "inputs": inputs, "pad_diff": pad_diff, "torch_diff": torch_diff}
+def write_config(model, tmp: str, base_name: str, bioner: dict) -> None:
+    """The checkpoint's config as transformers saves it (model_type and the rest are the library's own), with the
+    new head's id2label/label2id, plus the `bioner` block."""
+    model.config.architectures = [type(model).__name__]
+    model.config.name_or_path = base_name  # not the absolute path of the user's folder
+    model.config.save_pretrained(tmp)
+    path = os.path.join(tmp, "config.json")
+    config = read_json(path)
+    config["bioner"] = bioner
+    dump_json(config, path)
 
 
 def short(s: dict) -> dict:
     return {k: s[k] for k in ("precision", "recall", "f1")}
 
 
-def bioner_block(args, info: dict, max_length: int, scores: dict, quant) -> dict:
-    from .export import FORMAT_VERSION, default_data_name
-
+def bioner_block(args, info: dict, ex: dict) -> dict:
+    quant = ex["quant"]
     return {
-        "format_version": FORMAT_VERSION,
-        "architecture": f"{info['model_type']} token classification ({info['method']} fine-tuning of "
-                        f"{os.path.basename(os.path.abspath(args.base))})",
-        "max_length": max_length,
+        "format_version": exporter.FORMAT_VERSION,
+        "architecture": f"{info['model_type']} token classification ({info['method']} fine-tuning of {info['base']})",
+        "max_length": info["max_length"],
         "scheme": "IOB2",
         "decoder": "argmax",
         "word_alignment": "first_subword",
         "window_overlap": args.window_overlap,
         "quantized": bool(quant and quant["kept"]),
-        "metrics": {split: short(s) for split, s in scores.items()},
+        "metrics": {split: short(s) for split, s in ex["scores"].items()},
         "training": {
-            "data": args.data_name or default_data_name(args.train),
+            "data": info["data"],
             "train_files": [os.path.basename(f) for f in args.train],
             "dev_file": os.path.basename(args.dev),
-            "base": os.path.basename(os.path.abspath(args.base)),
+            "base": info["base"],
             "seed": args.seed,
             "hyper": info["hyper"],
             "select": args.select,
@@ -470,45 +436,52 @@ def bioner_block(args, info: dict, max_length: int, scores: dict, quant) -> dict
     }
 
 
-def model_card(args, info: dict, labels: list[str], max_length: int, scores: dict, quant) -> str:
-    from .export import DEFAULT_LICENSE, OPSET, default_data_name
-
+def model_card(args, info: dict, labels: list[str], ex: dict) -> str:
     def row(split, s):
         return f"| {split} | {s['precision']:.2f} | {s['recall']:.2f} | {s['f1']:.2f} | {s['gold']} |"
 
-    rows = [row(f"{split} (onnx float)", s) for split, s in scores.items()]
+    quant = ex["quant"]
+    rows = [row(f"{split} (onnx float)", s) for split, s in ex["scores"].items()]
     rows += [row(f"{split} (quantized int8)", quant[split]) for split in ("dev", "test") if quant and split in quant]
-    hp_lines = "\n".join(f"| {k} | {v} |" for k, v in info["hyper"].items())
     if not quant:
         quant_line = "No quantized graph: not requested."
     elif quant["kept"]:
-        quant_line = "`onnx/model_quantized.onnx` (int8 dynamic quantization) is included: its dev F1 stays within 0.5 of the float graph."
+        quant_line = ("`onnx/model_quantized.onnx` (int8 dynamic quantization) is included: its dev F1 stays within "
+                      "0.5 of the float graph.")
     else:
         quant_line = "No quantized graph: " + ("its dev F1 fell more than 0.5 below the float graph." if "dev" in quant
                                                 else "quantization failed.")
-    name = args.name or os.path.basename(os.path.abspath(args.out))
+    hp = info["hyper"]
+    if info["method"] == "lora":
+        method = (f"LoRA (r={hp['lora_r']}, alpha={hp['lora_alpha']}, dropout={hp['lora_dropout']}) on "
+                  f"{', '.join(hp['lora_targets'])}; the classifier head trained fully; the adapters were merged into "
+                  "the weights before export.")
+    else:
+        method = "All weights fine-tuned."
     share = 100 * info["trainable_parameters"] / info["parameters"]
-    tokens = " and `token_type_ids` (zeros)" if "token_type_ids" in info["inputs"] else ""
-    return f"""# {name}
+    hp_lines = "\n".join(f"| {k} | {', '.join(v) if isinstance(v, list) else v} |" for k, v in hp.items())
+    extra_input = " and `token_type_ids` (zeros)" if "token_type_ids" in ex["inputs"] else ""
+    space = " (byte-level BPE: every word but the first with a leading space)" if info["space_marked"] else ""
+    return f"""# {args.name or os.path.basename(os.path.abspath(args.out))}
 
-A BioNER token classifier: mode (b), {info["method"]} fine-tuning of the Hugging Face checkpoint
-`{os.path.basename(os.path.abspath(args.base))}` (`model_type` {info["model_type"]}), written by
-`python3 -m training.train --base`. Entity types: {", ".join(sorted({l[2:] for l in labels if l != "O"}))}.
+A BioNER token classifier: mode (b), {"LoRA" if info["method"] == "lora" else "full"} fine-tuning of the Hugging
+Face checkpoint `{info["base"]}` (`model_type` {info["model_type"]}), written by `python3 -m training.train --base`.
+Entity types: {", ".join(sorted({l[2:] for l in labels if l != "O"}))}.
 
 ## Data
 
-- Training: {args.data_name or default_data_name(args.train)} ({", ".join(os.path.basename(f) for f in args.train)}; {info["train_sentences"]} sentences, {info["train_tokens"]} tokens)
+- Training: {info["data"]} ({", ".join(os.path.basename(f) for f in args.train)}; {info["train_sentences"]} sentences, {info["train_tokens"]} tokens)
 - Model selection and dev scores: {os.path.basename(args.dev)}{f"; test: {os.path.basename(args.test)}" if args.test else ""}
 
 ## Licence
 
-{args.data_license or DEFAULT_LICENSE} The base checkpoint's own licence also applies.
+{args.data_license or exporter.DEFAULT_LICENSE} The base checkpoint's own licence applies as well.
 
 ## Scores
 
 Strict entity-level precision/recall/F1 (%), conlleval chunking (an `I-X` after `O` starts an entity),
-computed with onnxruntime on the exported graph: log-softmax of each word's first-piece logits and the best
-IOB2-valid label sequence (the engine's decoding; the same as argmax whenever argmax is valid IOB2).
+computed with onnxruntime on the exported graph: log-softmax of each word's first-piece logits, then the best
+IOB2-valid label sequence (the BioNER engine's decoding; the same as argmax whenever argmax is valid IOB2).
 
 | split | precision | recall | F1 | gold entities |
 |---|---|---|---|---|
@@ -518,27 +491,27 @@ IOB2-valid label sequence (the engine's decoding; the same as argmax whenever ar
 
 ## Training
 
-{info["method_line"]} {info["trainable_parameters"]:,} of {info["parameters"]:,} parameters trained ({share:.2f}%).
-Seed {args.seed}; {info["steps"]} steps in {info["epochs"]} epoch(s), {info["train_seconds"]} s (stopped by:
-{info["stop_reason"]}); exported checkpoint: epoch {info["best_epoch"]} ({args.select} on dev). AdamW, linear
-warm-up over 10% of the planned steps then linear decay, gradients clipped at 1.0; cross-entropy on each word's
-first piece (other pieces ignored).
+{method} {info["trainable_parameters"]:,} of {info["parameters"]:,} parameters trained ({share:.2f}%).
+
+Seed {args.seed}; {info["steps"]} steps in {info["epochs"]} epoch(s), {info["train_seconds"]} s (stopped by: {info["stop_reason"]});
+exported checkpoint: epoch {info["best_epoch"]} ({args.select} on dev). AdamW, linear warm-up over 10% of the
+planned steps then linear decay, gradients clipped; cross-entropy on each word's first piece (the other pieces
+are ignored).
 
 | hyper-parameter | value |
 |---|---|
 {hp_lines}
-| max_length | {max_length} |
+| max_length | {info["max_length"]} |
 | window_overlap | {args.window_overlap} |
 
 ## How to run it
 
-- `tokenizer.json` is the checkpoint's own. Each word of a sentence is encoded on its own without special
-  tokens{" (byte-level BPE: every word but the first with a leading space)" if info["space_marked"] else ""}; an
-  empty encoding becomes the unknown token; the pieces are concatenated between the tokenizer's start and end
-  tokens. A word's scores are the logits at its first piece.
-- `onnx/model.onnx` (opset {OPSET}): inputs `input_ids`, `attention_mask`{tokens} (int64 `[batch, sequence]`),
-  output `logits` (float32 `[batch, sequence, labels]`, label order = `id2label`). No CRF: decode with argmax
-  (or IOB2-constrained argmax, as the BioNER engine does).
+- `tokenizer.json` is the base checkpoint's. Each word of a sentence is encoded on its own without special
+  tokens{space}; an empty encoding becomes the unknown token; the pieces are concatenated between the
+  tokenizer's start and end tokens. A word's scores are the logits at its first piece.
+- `onnx/model.onnx` (opset {exporter.OPSET}): inputs `input_ids`, `attention_mask`{extra_input} (int64
+  `[batch, sequence]`), output `logits` (float32 `[batch, sequence, labels]`, label order = `id2label`). No CRF:
+  decode with argmax, or IOB2-constrained as the BioNER engine does.
 - Sentences longer than `max_length` pieces are cut into overlapping windows of whole words; each word takes
   its scores from the window where it lies farthest from an inner window edge.
 """
@@ -547,102 +520,89 @@ first piece (other pieces ignored).
 # ---------------------------------------------------------------------------------------------------------
 
 
-def device_context(torch, world: int, local_rank: int):
-    """(device, autocast factory): CUDA when available (bf16 autocast where supported), torch.distributed under
-    torchrun as in mode (a)."""
+def device_context(world: int, rank: int, local_rank: int) -> dict:
+    """CUDA when available (bf16 autocast where supported), torch.distributed under torchrun as in mode (a)."""
     use_cuda = torch.cuda.is_available()
     if world > 1:
         import torch.distributed as dist
 
         dist.init_process_group(backend="nccl" if use_cuda else "gloo")
-    if not use_cuda:
-        return torch.device("cpu"), contextlib.nullcontext
-    torch.cuda.set_device(local_rank)
-    if torch.cuda.is_bf16_supported():
-        return torch.device("cuda", local_rank), lambda: torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.device("cuda", local_rank), contextlib.nullcontext
+    ctx = {"world": world, "rank": rank, "device": torch.device("cpu"), "autocast": contextlib.nullcontext}
+    if use_cuda:
+        torch.cuda.set_device(local_rank)
+        ctx["device"] = torch.device("cuda", local_rank)
+        if torch.cuda.is_bf16_supported():
+            ctx["autocast"] = lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+    return ctx
 
 
-def publish(tmp: str, out: str) -> None:
-    """Replaces --out with the finished folder (as run() does for mode a)."""
-    if os.path.exists(out):
-        old = tmp + ".old"
-        os.rename(out, old)
-        os.rename(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, out)
+def hyper(args, model_type: str, ctx: dict) -> dict:
+    hp = {"method": "full" if args.full else "lora", "lr": args.lr or (5e-5 if args.full else 5e-4),
+          "batch_size": args.batch_size or 16, "weight_decay": 0.01, "warmup": 0.1, "max_grad_norm": 1.0,
+          "precision": "fp32" if ctx["autocast"] is contextlib.nullcontext else "bf16 autocast"}
+    if not args.full:
+        hp.update(lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
+                  lora_targets=LORA_TARGETS[model_type])
+    return hp
 
 
 def run_hf(args, ev, out: str, tmp: str, train_c: Corpus, dev_c: Corpus, test_c: Corpus | None, labels: list[str],
            check_stop) -> dict:
-    """Mode (b) from the loaded inputs to the renamed --out folder. Returns what run() returns for mode (a)
-    ({} on ranks other than 0)."""
+    """Mode (b), from the loaded inputs to the renamed --out folder. Returns what run() returns for mode (a)
+    ({} on ranks other than 0). check_stop is train.py's (its module may be __main__, with its own signal flag)."""
     t0 = time.time()
     check_args(args)
     base = os.path.abspath(args.base)
     config = check_base(base)
     model_type = config["model_type"]
-    world, rank, local_rank = (int(os.environ.get(k, d)) for k, d in (("WORLD_SIZE", "1"), ("RANK", "0"),
-                                                                       ("LOCAL_RANK", "0")))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder only: never reach for the hub
-    tokenizer_config = {}
-    if os.path.isfile(os.path.join(base, "tokenizer_config.json")):
-        with open(os.path.join(base, "tokenizer_config.json"), encoding="utf-8") as f:
-            tokenizer_config = json.load(f)
-    max_length = max_length_of(config, tokenizer_config, args.max_length)
+    max_length = max_length_of(config, read_json(os.path.join(base, "tokenizer_config.json")), args.max_length)
     enc = SubwordEncoder(os.path.join(base, "tokenizer.json"))
     label_ids = {l: i for i, l in enumerate(labels)}
-    train_data, dev_data = (encode(c, enc, label_ids, {}, max_length, args.window_overlap) for c in (train_c, dev_c))
-
-    import torch
+    encoded = lambda c: encode(c, enc, label_ids, {}, max_length, args.window_overlap)  # noqa: E731
+    train_data, dev_data = encoded(train_c), encoded(dev_c)
 
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
     torch.manual_seed(args.seed)
-    device, autocast = device_context(torch, world, local_rank)
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    ctx = device_context(int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0")), local_rank)
     check_stop()
-    model = load_model(torch, base, labels)
-    method = "full" if args.full else "lora"
-    if method == "lora":
-        model = add_lora(model, model_type, args)
-    model.to(device)
-    trainable, n_params = parameter_counts(model)
-    hp = {"method": method, "lr": args.lr or (5e-5 if args.full else 5e-4), "batch_size": args.batch_size or 16,
-          "weight_decay": 0.01, "warmup": 0.1, "max_grad_norm": 1.0,
-          "precision": "bf16 autocast" if autocast is not contextlib.nullcontext else "fp32"}
-    if method == "lora":
-        hp.update(lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
-                  lora_targets=LORA_TARGETS[model_type])
-    ev.emit("start", mode="b", base=base, model_type=model_type, method=method, train=args.train, dev=args.dev,
-            test=args.test, out=out, labels=labels, device=str(device), world_size=world,
+    core = load_model(base, labels)
+    hp = hyper(args, model_type, ctx)
+    if hp["method"] == "lora":
+        core = add_lora(core, model_type, args.lora_r, args.lora_alpha, args.lora_dropout)
+    core.to(ctx["device"])
+    trainable, n_params = parameter_counts(core)
+    ev.emit("start", mode="b", base=base, model_type=model_type, method=hp["method"], train=args.train, dev=args.dev,
+            test=args.test, out=out, labels=labels, device=str(ctx["device"]), world_size=ctx["world"],
             train_sentences=len(train_c.sentences), dev_sentences=len(dev_c.sentences), hyper=hp, seed=args.seed,
             max_minutes=args.max_minutes, max_length=max_length, parameters=n_params, trainable_parameters=trainable,
             trainable_share=round(trainable / n_params, 6))
-    ev.log(f"{model_type} from {base}: {method}, {trainable} of {n_params} parameters trained, max length "
-           f"{max_length}, device {device}")
+    ev.log(f"{model_type} from {base}: {hp['method']}, {trainable} of {n_params} parameters trained, max length "
+           f"{max_length}, device {ctx['device']}")
 
-    core = model
-    if world > 1:
+    model = core
+    if ctx["world"] > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
 
-        model = DDP(model, device_ids=[local_rank] if device.type == "cuda" else None)
+        model = DDP(core, device_ids=[local_rank] if ctx["device"].type == "cuda" else None)
     score = scorer(labels)
 
     def dev_eval():
         core.eval()
-        r = score(dev_data, dev_c, torch_runner(torch, core, device, autocast))
+        r = score(dev_c, dev_data, torch_runner(core, ctx["device"], ctx["autocast"]))
         core.train()
         return r
 
-    st = fit(torch, model, core, train_data, dev_eval, hp, args, ev, check_stop, (world, rank, device, autocast), t0)
+    st = fit(model, core, train_data, dev_eval, hp, args, ev, check_stop, ctx, t0)
     train_seconds = time.time() - t0
-    if world > 1:
+    if ctx["world"] > 1:
         import torch.distributed as dist
 
         dist.barrier()
         dist.destroy_process_group()
-        if rank != 0:
+        if ctx["rank"] != 0:
             return {}
     ev.log(f"training stopped ({st['stop_reason']}) after {st['step']} steps, {train_seconds:.0f}s; best dev F1 "
            f"{st['best_f1']} at epoch {st['best_epoch']}")
@@ -651,30 +611,27 @@ def run_hf(args, ev, out: str, tmp: str, train_c: Corpus, dev_c: Corpus, test_c:
         for name, value in st["state"].items():
             params[name].copy_(value)
     # A plain transformers model for the export: the adapters folded into the attention weights.
-    merged = (core.merge_and_unload() if method == "lora" else core).cpu().float().eval()
+    merged = (core.merge_and_unload() if hp["method"] == "lora" else core).cpu().float().eval()
     check_stop()
 
-    test = (test_c, encode(test_c, enc, label_ids, {}, max_length, args.window_overlap)) if test_c else None
+    test = (test_c, encoded(test_c)) if test_c else None
     samples = [e.inputs[0][0] for e in dev_data[:8]] + [[enc.cls, enc.sep]]
-    info = {"model_type": model_type, "method": method, "hyper": hp, "parameters": n_params,
-            "trainable_parameters": trainable, "steps": st["step"], "epochs": st["epoch"],
-            "best_epoch": st["best_epoch"], "stop_reason": st["stop_reason"], "train_seconds": round(train_seconds, 1),
-            "train_sentences": len(train_c.sentences), "train_tokens": train_c.n_tokens,
-            "space_marked": enc.space_marked, "inputs": ["token_type_ids"] if uses_token_types(merged) else [],
-            "method_line": (f"LoRA (r={args.lora_r}, alpha={args.lora_alpha}, dropout={args.lora_dropout}) on "
-                            f"{', '.join(LORA_TARGETS[model_type])}, classifier head trained fully; adapters merged "
-                            "into the weights before export." if method == "lora" else "All weights fine-tuned.")}
-    card = {"args": args,
-            "bioner": lambda scores, quant: bioner_block(args, info, max_length, scores, quant),
-            "text": lambda scores, quant: model_card(args, info, labels, max_length, scores, quant)}
-    r = export_folder(torch, tmp, merged, base, labels, max_length, samples, (dev_c, dev_data), test, ev, check_stop,
-                      card)
-    scores, quant = r["scores"], r["quant"]
-    files = sorted(os.path.relpath(os.path.join(d, n), tmp) for d, _, ns in os.walk(tmp) for n in ns)
-    from .export import OPSET
+    ex = export_graphs(tmp, merged, labels, samples, (dev_c, dev_data), test, args, ev, check_stop)
+    info = {"model_type": model_type, "method": hp["method"], "base": os.path.basename(base), "hyper": hp,
+            "max_length": max_length, "parameters": n_params, "trainable_parameters": trainable, "steps": st["step"],
+            "epochs": st["epoch"], "best_epoch": st["best_epoch"], "stop_reason": st["stop_reason"],
+            "train_seconds": round(train_seconds, 1), "train_sentences": len(train_c.sentences),
+            "train_tokens": train_c.n_tokens, "space_marked": enc.space_marked,
+            "data": args.data_name or exporter.default_data_name(args.train)}
+    copy_tokenizer(base, tmp, max_length)
+    write_config(merged, tmp, info["base"], bioner_block(args, info, ex))
+    with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as f:
+        f.write(model_card(args, info, labels, ex))
 
+    scores, quant = ex["scores"], ex["quant"]
+    files = sorted(os.path.relpath(os.path.join(d, n), tmp) for d, _, ns in os.walk(tmp) for n in ns)
     ev.emit("export", out=out, files=files, bytes=sum(os.path.getsize(os.path.join(tmp, n)) for n in files),
-            opset=OPSET, inputs=r["inputs"], padding_max_diff=r["pad_diff"], torch_max_diff=r["torch_diff"],
+            opset=exporter.OPSET, inputs=ex["inputs"], padding_max_diff=ex["pad_diff"], torch_max_diff=ex["torch_diff"],
             dev=short(scores["dev"]), test=short(scores["test"]) if test else None,
             quantized={"kept": quant["kept"], "dev": short(quant["dev"])} if quant and "dev" in quant else None)
     check_stop()

@@ -1,13 +1,15 @@
 """Merges model folders trained on one embedding base into one multi-head model.
 
-    python3 -m training.merge --head NAME=DIR [--head NAME=DIR ...] --out DIR
+    python3 -m training.merge --head NAME=DIR[+DIR...] [--head ...] --out DIR
         [--test NAME=FILE ...] [--name TEXT] [--no-quantize]
 
 Every folder must come from `train --embeddings BASE --freeze-embeddings` with the same BASE: they then share
 the tokenizer, the spelling tables and the word vectors. The merged graph runs every head on the same input and
 puts their logits side by side; `config.json` → `bioner.heads` gives each head's labels and CRF, which is how
 the engine decodes them. Weights the heads share are stored once (initializers with the same contents are
-merged), so a head costs only its own char-CNN, BiLSTM and output layer.
+merged), so a head costs only its own char-CNN, BiLSTM and output layer. A head given several folders with the
+same labels (e.g. one corpus trained with several seeds) is their ensemble: the average of their emissions and
+of their CRF scores, i.e. a product of the models' distributions.
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
     return out
 
 
-def read_head(name: str, folder: str) -> dict:
+def read_model(name: str, folder: str) -> dict:
     import json
 
     for f in HEAD_FILES:
@@ -53,15 +55,28 @@ def read_head(name: str, folder: str) -> dict:
     with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
         tokenizer = f.read()
     labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
-    return {"name": name, "dir": folder, "config": config, "bioner": bioner, "labels": labels, "tokenizer": tokenizer}
+    return {"dir": folder, "bioner": bioner, "labels": labels, "tokenizer": tokenizer}
 
 
-def merge_graphs(paths: list[str]):
-    """One graph: the inputs shared, every other name prefixed per head, identical initializers stored once,
-    the heads' logits concatenated on the label axis."""
+def read_head(name: str, folders: str) -> dict:
+    """A head: one model folder, or several ('+'-separated) with the same labels, averaged."""
+    models = [read_model(name, d) for d in folders.split("+")]
+    if any(m["labels"] != models[0]["labels"] for m in models):
+        raise InputError(f"head {name}: the folders of an ensemble must have the same labels")
+    crf = {k: np.mean([np.asarray(m["bioner"]["crf"][k]) for m in models], axis=0).round(5).tolist()
+           for k in ("transitions", "start", "end")}
+    return {"name": name, "dirs": [m["dir"] for m in models], "bioner": {**models[0]["bioner"], "crf": crf},
+            "labels": models[0]["labels"], "tokenizers": {m["tokenizer"] for m in models},
+            "training": [m["bioner"]["training"] for m in models]}
+
+
+def merge_graphs(groups: list[list[str]]):
+    """One graph: the inputs shared, every other name prefixed per model, identical initializers stored once,
+    each group's logits averaged and the groups' logits concatenated on the label axis."""
     import onnx
     from onnx import helper, numpy_helper
 
+    paths = [p for g in groups for p in g]
     models = [onnx.load(p) for p in paths]
     inputs = [i.name for i in models[0].graph.input]
     shared: dict[tuple, str] = {}
@@ -90,7 +105,17 @@ def merge_graphs(paths: list[str]):
             copy.output[:] = [rename[x] for x in node.output]
             nodes.append(copy)
         outputs.append(rename[m.graph.output[0].name])
-    nodes.append(helper.make_node("Concat", outputs, ["logits"], axis=2, name="heads/concat"))
+    heads, k = [], 0
+    for g, group in enumerate(groups):
+        members, k = outputs[k : k + len(group)], k + len(group)
+        if len(members) == 1:
+            heads.append(members[0])
+            continue
+        initializers.append(numpy_helper.from_array(np.array(1 / len(members), dtype=np.float32), f"g{g}/weight"))
+        nodes.append(helper.make_node("Sum", members, [f"g{g}/sum"], name=f"g{g}/sum"))
+        nodes.append(helper.make_node("Mul", [f"g{g}/sum", f"g{g}/weight"], [f"g{g}/mean"], name=f"g{g}/mean"))
+        heads.append(f"g{g}/mean")
+    nodes.append(helper.make_node("Concat", heads, ["logits"], axis=2, name="heads/concat"))
     logits = helper.make_tensor_value_info("logits", onnx.TensorProto.FLOAT, ["batch", "sequence", None])
     graph = helper.make_graph(nodes, "bioner_heads", list(models[0].graph.input), [logits], initializers)
     merged = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
@@ -124,21 +149,22 @@ def merge(a) -> None:
     unknown = set(tests) - {h["name"] for h in heads}
     if unknown:
         raise InputError(f"--test names {sorted(unknown)} are not heads")
-    if len({h["tokenizer"] for h in heads}) != 1:
+    if len(set().union(*(h["tokenizers"] for h in heads))) != 1:
         raise InputError("the heads were trained with different tokenizers: train them on one --embeddings folder")
     out = os.path.abspath(a.out)
     tmp = f"{out}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(os.path.join(tmp, "onnx"))
     graph_path = os.path.join(tmp, "onnx", "model.onnx")
-    onnx.save(merge_graphs([os.path.join(h["dir"], "onnx", "model.onnx") for h in heads]), graph_path)
+    onnx.save(merge_graphs([[os.path.join(d, "onnx", "model.onnx") for d in h["dirs"]] for h in heads]), graph_path)
 
     labels, offset = [], 0
     for h in heads:
         h["ids"] = list(range(offset, offset + len(h["labels"])))
         offset += len(h["labels"])
         labels += h["labels"]
-    tok = Tokenizer.from_file(os.path.join(heads[0]["dir"], "tokenizer.json"))
+    first = heads[0]["dirs"][0]
+    tok = Tokenizer.from_file(os.path.join(first, "tokenizer.json"))
     enc = WordEncoder(tok)
     merged = onnx_runner(session(graph_path))
     check_heads(heads, merged)
@@ -169,10 +195,10 @@ def merge(a) -> None:
         if not kept:
             os.remove(q_path)
 
-    shutil.copy(os.path.join(heads[0]["dir"], "tokenizer.json"), os.path.join(tmp, "tokenizer.json"))
+    shutil.copy(os.path.join(first, "tokenizer.json"), os.path.join(tmp, "tokenizer.json"))
     for f in ("tokenizer_config.json", "special_tokens_map.json"):
-        if os.path.exists(os.path.join(heads[0]["dir"], f)):
-            shutil.copy(os.path.join(heads[0]["dir"], f), os.path.join(tmp, f))
+        if os.path.exists(os.path.join(first, f)):
+            shutil.copy(os.path.join(first, f), os.path.join(tmp, f))
     max_length = min(h["bioner"]["max_length"] for h in heads)
     short = lambda s: {k: s[k] for k in ("precision", "recall", "f1")}  # noqa: E731
     config = {
@@ -192,7 +218,7 @@ def merge(a) -> None:
             "quantized": bool(quantized and quantized["kept"]),
             "heads": [{"name": h["name"], "labels": h["ids"], "crf": h["bioner"]["crf"],
                        "metrics": {**({"test": short(scores[h["name"]])} if h["name"] in scores else {})},
-                       "training": h["bioner"]["training"]} for h in heads],
+                       "training": h["training"]} for h in heads],
         },
     }
     dump_json(config, os.path.join(tmp, "config.json"))
@@ -206,11 +232,11 @@ def merge(a) -> None:
 
 
 def check_heads(heads: list[dict], merged) -> None:
-    """The merged graph must give each head exactly the logits of the head's own graph."""
+    """The merged graph must give each head exactly the logits of its own graph (the mean of an ensemble's)."""
     samples = [[2] + list(range(10, 10 + n)) + [3] for n in (1, 5, 17)]
     together = merged(samples)
     for h in heads:
-        alone = onnx_runner(session(os.path.join(h["dir"], "onnx", "model.onnx")))(samples)
+        alone = np.mean([onnx_runner(session(os.path.join(d, "onnx", "model.onnx")))(samples) for d in h["dirs"]], axis=0)
         diff = float(np.abs(together[:, :, h["ids"][0] : h["ids"][-1] + 1] - alone).max())
         if diff > 1e-4:
             raise RuntimeError(f"head {h['name']}: merged logits differ from the head's graph by {diff}")
@@ -224,10 +250,12 @@ def model_card(name: str, heads: list[dict], scores: dict, quantized, folder: st
     def row(h):
         s = scores.get(h["name"])
         q = quantized["scores"].get(h["name"]) if quantized else None
-        t = h["bioner"]["training"]
+        t = h["training"][0]
+        seconds = sum(x["train_seconds"] for x in h["training"])
+        ensemble = f" ({len(h['dirs'])} models, seeds {', '.join(str(x['seed']) for x in h['training'])}, averaged)" if len(h["dirs"]) > 1 else ""
         types = ", ".join(sorted({l[2:] for l in h["labels"] if l != "O"}))
         fmt = lambda x: f"{x['precision']:.2f} / {x['recall']:.2f} / **{x['f1']:.2f}**" if x else "–"  # noqa: E731
-        return (f"| {h['name']} | {types} | {', '.join(t['train_files'])} of {t['data']} | {t['train_seconds']:.0f} s |"
+        return (f"| {h['name']}{ensemble} | {types} | {', '.join(t['train_files'])} of {t['data']} | {seconds:.0f} s |"
                 f" {fmt(s)} | {fmt(q)} |")
 
     quant_line = ("`onnx/model_quantized.onnx` (int8) is included: every head's test F1 stays within 0.5 of the "

@@ -81,7 +81,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--test", metavar="F", help="test BIO file: scored at the end, recorded in the model card")
     p.add_argument("--out", required=True, metavar="DIR", help="model folder to write (replaced if it is a model)")
     p.add_argument("--base", metavar="DIR",
-                   help="mode (b): fine-tune a local Hugging Face checkpoint folder (not implemented yet)")
+                   help="mode (b): fine-tune a local Hugging Face checkpoint folder (BERT, ELECTRA, RoBERTa, "
+                        "DeBERTa-v3) with LoRA; --lr and --batch-size apply, the model options do not")
+    p.add_argument("--full", action="store_true", help="mode (b): fine-tune all weights instead of LoRA adapters")
+    p.add_argument("--lora-r", type=int, default=16, help="mode (b): LoRA rank")
+    p.add_argument("--lora-alpha", type=int, default=32, help="mode (b): LoRA scaling numerator (alpha / r)")
+    p.add_argument("--lora-dropout", type=float, default=0.05, help="mode (b): dropout on the LoRA input")
     p.add_argument("--max-minutes", type=float, help="wall-clock budget; the best model so far is exported")
     p.add_argument("--epochs", type=int, default=40, help="maximum number of passes over the training data")
     p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
@@ -254,6 +259,17 @@ def word_base(torch, args, hp: dict, train_c: Corpus, extra: list, pre: list, ev
     return tok, vectors
 
 
+def publish(tmp: str, out: str) -> None:
+    """Replaces --out with the finished folder, only once everything is written."""
+    if os.path.exists(out):
+        old = tmp + ".old"
+        os.rename(out, old)
+        os.rename(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, out)
+
+
 def run(args, ev: Events) -> dict:
     t0 = time.time()
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -271,8 +287,10 @@ def run(args, ev: Events) -> dict:
         raise InputError("--window-overlap must not be negative")
     out, tmp = check_paths(args)
     if args.base:
-        raise InputError("--base (mode b, fine-tuning a Hugging Face checkpoint) is not implemented yet: "
-                         "leave it out to train the built-in compact model (mode a)")
+        from .hf_finetune import run_hf
+
+        train_c, dev_c, test_c, labels, _, _ = load_inputs(args, ev)
+        return run_hf(args, ev, out, tmp, train_c, dev_c, test_c, labels, check_stop)
     train_c, dev_c, test_c, labels, extra, pre = load_inputs(args, ev)
     label_ids = {l: i for i, l in enumerate(labels)}
     begin_of = {i: label_ids["B-" + l[2:]] for l, i in label_ids.items() if l.startswith("I-") and "B-" + l[2:] in label_ids}
@@ -315,9 +333,10 @@ def run(args, ev: Events) -> dict:
                    layers=hp["layers"], dropout=hp["dropout"], word_dropout=hp["word_dropout"],
                    word_chars=hp["max_chars"], freeze_embeddings=args.freeze_embeddings).to(device)
     if vectors is not None:
+        # Scaled to the spread of the random initialisation (uniform ±0.1), by a constant: models trained on one
+        # --embeddings folder then hold identical vectors, which training.merge stores once.
         with torch.no_grad():
-            w = model.embed.weight
-            w.copy_((vectors / vectors[1:].std() * w[1:].std()).to(w.device))
+            model.embed.weight.copy_((vectors * (0.1 / math.sqrt(3) / vectors[1:].std())).to(device))
     n_params = sum(p.numel() for p in model.parameters())
     core = model
     if world > 1:
@@ -484,14 +503,7 @@ def run(args, ev: Events) -> dict:
               "train_sentences": len(train_c.sentences), "train_tokens": train_c.n_tokens},
     )
     check_stop()
-    # Replace --out only now that everything is written.
-    if os.path.exists(out):
-        old = tmp + ".old"
-        os.rename(out, old)
-        os.rename(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, out)
+    publish(tmp, out)
     result["seconds"] = round(time.time() - t0, 1)
     if world > 1:
         import torch.distributed as dist

@@ -320,8 +320,8 @@ def test_graph_spells_each_word_from_its_pieces():
 
 
 def test_merged_heads_keep_each_heads_logits(tmp_path, files):
-    """Two heads trained on one embedding base merge into one graph: each head's logits unchanged, shared
-    weights stored once, config.json naming each head's labels and CRF."""
+    """Heads trained on one embedding base merge into one graph: each head's logits unchanged (an ensemble
+    head's are its models' mean), shared weights stored once, config.json naming each head's labels and CRF."""
     chem = write(tmp_path / "chem.tsv", make_corpus(40, 5, chemicals=True))
     base = str(tmp_path / "base")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
@@ -329,13 +329,14 @@ def test_merged_heads_keep_each_heads_logits(tmp_path, files):
                     "--vocab-size", "200", "--dim", "16", "--epochs", "1"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     heads = {}
-    for name, train in (("disease", files["train"]), ("chem", chem)):
+    for name, train, seed in (("disease", files["train"], 1), ("disease2", files["train"], 2), ("chem", chem, 1)):
         heads[name] = str(tmp_path / name)
         rc, _, stderr = run_trainer(["--train", train, "--dev", files["dev"], "--out", heads[name], "--preset", "tiny",
-                                     "--epochs", "1", "--embeddings", base, "--freeze-embeddings", "--no-quantize"])
+                                     "--epochs", "1", "--embeddings", base, "--freeze-embeddings", "--no-quantize",
+                                     "--seed", str(seed)])
         assert rc == 0, stderr
     out = str(tmp_path / "merged")
-    p = subprocess.run([sys.executable, "-m", "training.merge", "--head", f"disease={heads['disease']}",
+    p = subprocess.run([sys.executable, "-m", "training.merge", "--head", f"disease={heads['disease']}+{heads['disease2']}",
                         "--head", f"chem={heads['chem']}", "--test", f"chem={chem}", "--out", out, "--no-quantize"],
                        cwd=ROOT, env=env, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
@@ -350,14 +351,17 @@ def test_merged_heads_keep_each_heads_logits(tmp_path, files):
 
     samples = [[2, 7, 8, 9, 3], [2, 30, 3]]
     merged = onnx_runner(session(os.path.join(out, "onnx", "model.onnx")))(samples)
-    for name, cols in (("disease", slice(0, 3)), ("chem", slice(3, 8))):
-        alone = onnx_runner(session(os.path.join(heads[name], "onnx", "model.onnx")))(samples)
-        np.testing.assert_allclose(merged[:, :, cols], alone, atol=1e-5)
+    logits = {n: onnx_runner(session(os.path.join(d, "onnx", "model.onnx")))(samples) for n, d in heads.items()}
+    np.testing.assert_allclose(merged[:, :, 0:3], (logits["disease"] + logits["disease2"]) / 2, atol=1e-5)
+    np.testing.assert_allclose(merged[:, :, 3:8], logits["chem"], atol=1e-5)
+    assert np.abs(logits["disease"] - logits["disease2"]).max() > 1e-3, "two seeds give two different models"
+    crfs = [json.load(open(os.path.join(heads[n], "config.json")))["bioner"]["crf"]["end"] for n in ("disease", "disease2")]
+    np.testing.assert_allclose(cfg["bioner"]["heads"][0]["crf"]["end"], np.mean(crfs, axis=0), atol=1e-4)
     import onnx
 
     vectors = np.load(os.path.join(base, "word_vectors.npy"))
     shapes = [tuple(i.dims) for i in onnx.load(os.path.join(out, "onnx", "model.onnx")).graph.initializer]
-    assert shapes.count(vectors.shape) == 1, "the frozen word vectors both heads use are stored once"
+    assert shapes.count(vectors.shape) == 1, "the frozen word vectors all heads use are stored once"
 
     # A head trained on its own tokenizer cannot join.
     p = subprocess.run([sys.executable, "-m", "training.merge", "--head", f"a={heads['disease']}",
