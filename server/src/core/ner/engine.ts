@@ -82,7 +82,8 @@ export class NerEngine {
 
   static async load(dir: string, options: EngineOptions = {}): Promise<NerEngine> {
     const folder = loadModelFolder(dir, { preferQuantized: options.preferQuantized });
-    const heads = selectHeads(folder, options.heads);
+    // Argmax mode mirrors plain pipelines: one argmax over every label of every head.
+    const heads = options.decoding === 'argmax' ? [{ name: 'all', labels: folder.labels.map((_, i) => i) }] : selectHeads(folder, options.heads);
     const encoder = new SubwordEncoder(folder);
     const pool = await WorkerPool.start({
       onnxPath: folder.onnxPath,
