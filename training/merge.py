@@ -255,7 +255,7 @@ def model_card(name: str, heads: list[dict], scores: dict, quantized, folder: st
         ensemble = f" ({len(h['dirs'])} models, seeds {', '.join(str(x['seed']) for x in h['training'])}, averaged)" if len(h["dirs"]) > 1 else ""
         types = ", ".join(sorted({l[2:] for l in h["labels"] if l != "O"}))
         fmt = lambda x: f"{x['precision']:.2f} / {x['recall']:.2f} / **{x['f1']:.2f}**" if x else "–"  # noqa: E731
-        return (f"| {h['name']}{ensemble} | {types} | {', '.join(t['train_files'])} of {t['data']} | {seconds:.0f} s |"
+        return (f"| {h['name']}{ensemble} | {types} | {t['data']} ({', '.join(t['train_files'])}) | {seconds:.0f} s |"
                 f" {fmt(s)} | {fmt(q)} |")
 
     quant_line = ("`onnx/model_quantized.onnx` (int8) is included: every head's test F1 stays within 0.5 of the "

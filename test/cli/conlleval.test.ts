@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { EXCERPTS, ROOT, TEST_MODEL } from '../support/fixtures';
+import { EXCERPTS, ROOT, SHARED_DATA, TEST_MODEL } from '../support/fixtures';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const dir = mkdtempSync(path.join(tmpdir(), 'bioner-conlleval-'));
@@ -82,3 +82,21 @@ test('strict scores equal conlleval on tricky chunkings: I- after O, type switch
   writeFileSync(gold, rows.map((r) => r.split(' ').slice(0, 2).join('\t')).join('\n') + '\n');
   assertSameScores(ours(gold, pred), conlleval(pred));
 });
+
+/** The targets of the embedded default model (strict F1 on the official test splits), each scored with its head. */
+const DEFAULT_MODEL_TARGETS = [
+  { head: 'BC5CDR', corpus: 'BC5CDR', f1: 0.843 },
+  { head: 'NCBI-disease', corpus: 'NCBI-disease', f1: 0.83 },
+];
+
+for (const target of DEFAULT_MODEL_TARGETS) {
+  const gold = path.join(SHARED_DATA, target.corpus, 'test.tsv');
+  test(`the default model scores at least ${100 * target.f1} strict F1 on ${target.corpus} test (conlleval)`, { skip: !existsSync(gold) && `${gold} is not there` }, () => {
+    const predFile = path.join(dir, `${target.corpus}.conll`);
+    const run = bioner('annotate', gold, '--heads', target.head, '--output', predFile);
+    assert.equal(run.status, 0, run.stderr);
+    const independent = conlleval(predFile);
+    assertSameScores(ours(gold, predFile), independent);
+    assert.ok(independent.overall.f1 >= target.f1, `${target.corpus}: F1 ${independent.overall.f1}`);
+  });
+}
