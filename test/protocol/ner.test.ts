@@ -6,7 +6,7 @@ import type { Diagnostic, Hover, InlayHint, SemanticTokens, CodeAction } from 'v
 import { MODEL_STATUS_NOTIFICATION, type ModelStatus } from '@common/protocol';
 import { SEMANTIC_TOKEN_TYPES } from '@common/semanticTokens';
 import { applyTextEdits, decodeSemanticTokens, startServer, type ServerSession } from '../support/lspClient';
-import { bio, TEST_MODEL } from '../support/fixtures';
+import { bio, DEFAULT_MODEL, TEST_MODEL } from '../support/fixtures';
 
 let server: ServerSession;
 before(async () => {
@@ -15,6 +15,19 @@ before(async () => {
 after(async () => {
   await server.stop();
 });
+
+/** Opens a document and resolves with the first diagnostics that include a model disagreement. */
+function openUntilDisagreement(session: ServerSession, uri: string, text: string): Promise<Diagnostic[]> {
+  return new Promise((resolve) => {
+    const wait = () =>
+      session.diagnostics(uri).then((p) => {
+        if (p.diagnostics.some((d) => d.code === 'model-disagreement')) resolve(p.diagnostics);
+        else void wait();
+      });
+    void wait();
+    session.open(uri, text);
+  });
+}
 
 const MARKDOWN = [
   '---',
@@ -79,15 +92,7 @@ test('hover on a predicted entity gives its type, confidence and the labels by p
 test('BIO files: the model disagrees with wrong gold tags, and its fix applies the model tags', async () => {
   const uri = 'file:///gold.bio';
   const text = bio('Patients O', 'with O', 'Duchenne O', 'muscular O', 'dystrophy O', 'were O', 'studied O', '. O');
-  const published: Diagnostic[] = await new Promise((resolve) => {
-    const wait = () =>
-      server.diagnostics(uri).then((p) => {
-        if (p.diagnostics.some((d) => d.code === 'model-disagreement')) resolve(p.diagnostics);
-        else void wait();
-      });
-    void wait();
-    server.open(uri, text);
-  });
+  const published = await openUntilDisagreement(server, uri, text);
   const disagreement = published.find((d) => d.code === 'model-disagreement')!;
   assert.equal(disagreement.severity, 3);
   assert.match(disagreement.message, /The model tags '.*dystrophy' as Disease \(\d+\.\d%\); the gold tags are O/);
@@ -106,6 +111,23 @@ test('BIO files: the model disagrees with wrong gold tags, and its fix applies t
   assert.ok(hints.some((h) => /≠ model [BI]-Disease/.test(String(h.label))));
   const hover: Hover = await server.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 4, character: 2 } });
   assert.match((hover.contents as { value: string }).value, /\*\*Model\*\*: `I-Disease`/);
+});
+
+test('BIO files and a multi-corpus model: only the types the file annotates are compared with gold', async () => {
+  const multi = await startServer({ configuration: { modelPath: DEFAULT_MODEL, threads: 1 } });
+  try {
+    const rows = ['Mice O', 'with O', 'breast O', 'cancer O', 'were O', 'treated O', 'with O', 'cisplatin O', '. O'];
+    const messages = async (uri: string, text: string) => (await openUntilDisagreement(multi, uri, text)).filter((d) => d.code === 'model-disagreement').map((d) => d.message);
+    // Without gold entities every type the model knows is its opinion ...
+    const untyped = await messages('file:///untyped.bio', bio(...rows));
+    assert.ok(untyped.some((m) => / as Species /.test(m)), untyped.join('\n'));
+    // ... with Disease tags only diseases are: mice and cisplatin are not the file's types.
+    const diseases = await messages('file:///diseases.bio', bio('Asthma B-Disease', 'worsened O', '. O', '', ...rows));
+    assert.ok(diseases.some((m) => /'breast cancer' as Disease/.test(m)), diseases.join('\n'));
+    assert.deepEqual(diseases.filter((m) => / as (Species|Chemical) /.test(m)), []);
+  } finally {
+    await multi.stop();
+  }
 });
 
 test('a broken model folder degrades to the model-free features with a visible explanation', async () => {

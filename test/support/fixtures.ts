@@ -16,6 +16,8 @@ export function sharedCorpusFiles(): string[] {
 
 /** The small real model the repository ships for tests (made by training/make_test_model.py). */
 export const TEST_MODEL = process.env.BIONER_TEST_MODEL ?? path.join(FIXTURES, 'model');
+/** The embedded default model (six corpus heads), made by scripts/train-default-model.sh. */
+export const DEFAULT_MODEL = path.join(ROOT, 'models', 'default');
 /** The bundled inference worker: tests run `npm run build` first. */
 export const WORKER_SCRIPT = path.join(ROOT, 'dist', 'nerWorker.js');
 

@@ -10,7 +10,7 @@ import { wordOf, wordsOf } from '../core/conll/corpus';
 import type { TokenLine } from '../core/conll/reader';
 import type { Chunk } from '../core/conll/sequence';
 import type { Finding, Fix } from '../core/checks/finding';
-import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
+import { restrictToTypes, type NerEngine, type PredictedSpan, type PredictOptions, type SentencePrediction } from '../core/ner/engine';
 import { describeRanked, formatPercent } from './predictionText';
 
 export interface BioPredictions {
@@ -22,7 +22,18 @@ export interface BioPredictions {
 export async function predictBio(analysis: ConllAnalysis, engine: NerEngine, options: PredictOptions): Promise<BioPredictions> {
   const sentences = analysis.structure.sentenceStarts.map((_, s) => wordsOf(sentenceTokens(analysis, s)));
   const predictions = await engine.predict(sentences, options);
-  return { analysis, predictions };
+  const types = comparedTypes(analysis, engine);
+  return { analysis, predictions: types ? predictions.map((p) => restrictToTypes(p, types)) : predictions };
+}
+
+/**
+ * The types the file annotates, when the model predicts some of them: a BC5CDR file has no Species, so the
+ * species a multi-corpus model finds there are not disagreements. Undefined (every type) for a file without them.
+ */
+function comparedTypes(analysis: ConllAnalysis, engine: NerEngine): ReadonlySet<string> | undefined {
+  const annotated = new Set(analysis.layout.typeCounts.keys());
+  const predicted = engine.entityTypes;
+  return [...annotated].some((type) => predicted.has(type)) ? annotated : undefined;
 }
 
 /** The model's tags for a sentence, spelled in the file's scheme. */

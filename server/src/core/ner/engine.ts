@@ -103,6 +103,11 @@ export class NerEngine {
     return this.pool.ready.fallbackReason;
   }
 
+  /** The entity types the decoded heads can predict. */
+  get entityTypes(): ReadonlySet<string> {
+    return new Set(this.heads.flatMap((head) => head.tags.map((tag) => tag.type).filter(Boolean)));
+  }
+
   /** Words per second of model time so far (0 before the first run). */
   get wordsPerSecond(): number {
     return this.secondsSpent > 0 ? this.wordsDone / this.secondsSpent : 0;
@@ -238,6 +243,23 @@ function selectHeads(folder: ModelFolder, names: readonly string[] | undefined):
     throw new ModelFolderError(folder.dir, [`no head named ${unknown.map((n) => `'${n}'`).join(', ') || '(none given)'}; its heads are ${known.join(', ')}`]);
   }
   return folder.heads.filter((head) => names.includes(head.name));
+}
+
+/**
+ * The prediction limited to some entity types: spans of other types are dropped (their words become O), and so
+ * are their labels in the rankings. A span of another type that won an overlap is not replaced by the loser.
+ */
+export function restrictToTypes(prediction: SentencePrediction, types: ReadonlySet<string>): SentencePrediction {
+  const spans = prediction.spans.filter((span) => types.has(span.type));
+  const kept = (label: string) => {
+    const parsed = parseTag(label);
+    return parsed.ok && (parsed.tag.prefix === 'O' || types.has(parsed.tag.type));
+  };
+  return {
+    labels: tagsForChunks(spans, prediction.labels.length, 'IOB2'),
+    spans,
+    ranked: prediction.ranked.map((labels) => labels.filter((r) => kept(r.label))),
+  };
 }
 
 function emptyPrediction(): SentencePrediction {
