@@ -22,7 +22,8 @@ Usage:
   bioner convert FILE --to iob2|iobes [--output FILE]
       Rewrites the tags in another scheme; prints to stdout unless --output is given.
 
-Model options (annotate, eval): --device auto|cpu|cuda|webgpu, --threads N, --quantized
+Model options (annotate, eval): --device auto|cpu|cuda|webgpu, --workers N, --threads N, --quantized,
+  --heads NAME[,NAME…]
 S is auto, IOB1, IOB2, IOBES or BILOU; N for --tag-column is the tag's column (-1: the last).`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {

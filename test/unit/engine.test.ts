@@ -8,7 +8,7 @@ import { NerEngine } from '../../server/src/core/ner/engine';
 import { loadModelFolder, ModelFolderError } from '../../server/src/core/ner/modelFolder';
 import { validateSequence } from '../../server/src/core/conll/sequence';
 import { parseTag, type Tag } from '../../server/src/core/conll/tags';
-import { TEST_MODEL, WORKER_SCRIPT } from '../support/fixtures';
+import { EXCERPTS, TEST_MODEL, WORKER_SCRIPT } from '../support/fixtures';
 
 const SENTENCES = [
   'Patients with Duchenne muscular dystrophy and breast cancer were studied .'.split(' '),
@@ -61,6 +61,21 @@ test('sentences longer than the model maximum are windowed and merged into one v
   const [prediction] = await engine.predict([long]);
   assert.equal(prediction.labels.length, long.length);
   assert.deepEqual(validateSequence(tags(prediction.labels), 'IOB2'), []);
+});
+
+test('two sessions share the batches of many sentences and give the labels one session gives', async () => {
+  const text = readFileSync(EXCERPTS[0], 'utf8');
+  const sentences = text.split(/\n\s*\n/).map((block) => block.trim().split('\n').map((line) => line.split('\t')[0])).filter((words) => words[0]);
+  assert.ok(sentences.length > 2 * 64, 'enough sentences for several batches');
+  const two = await NerEngine.load(TEST_MODEL, { workerScript: WORKER_SCRIPT, device: 'cpu', workers: 2 });
+  try {
+    const parallel = await two.predict(sentences);
+    const single = await engine.predict(sentences);
+    assert.deepEqual(parallel.map((p) => p.labels), single.map((p) => p.labels));
+    assert.ok(single.some((p) => p.spans.length > 0));
+  } finally {
+    await two.dispose();
+  }
 });
 
 test('results are cached per sentence', async () => {

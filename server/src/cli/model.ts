@@ -5,7 +5,7 @@ import { DEFAULT_MODEL_DIR } from '../core/ner/modelFolder';
 import type { Device } from '../core/ner/workerProtocol';
 import { UsageError } from './args';
 
-export const MODEL_OPTIONS = ['model', 'device', 'threads', 'heads'];
+export const MODEL_OPTIONS = ['model', 'device', 'workers', 'threads', 'heads'];
 export const MODEL_FLAGS = ['quantized'];
 
 export async function loadEngine(values: Record<string, string | undefined>, flags: Set<string>): Promise<NerEngine> {
@@ -13,10 +13,17 @@ export async function loadEngine(values: Record<string, string | undefined>, fla
   if (!values.model && !existsSync(dir)) throw new Error(`the bundled default model is missing (${dir}); pass --model DIR`);
   const device = (values.device ?? 'auto') as Device;
   if (!['auto', 'cpu', 'cuda', 'webgpu'].includes(device)) throw new UsageError(`unknown device '${device}' (auto, cpu, cuda or webgpu)`);
-  const threads = values.threads === undefined ? 1 : Number(values.threads);
-  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads takes a positive integer, not '${values.threads}'`);
+  const workers = positiveInteger(values, 'workers');
+  const threads = positiveInteger(values, 'threads');
   const heads = values.heads?.split(',').map((name) => name.trim());
-  const engine = await NerEngine.load(dir, { device, threads, preferQuantized: flags.has('quantized'), heads });
+  const engine = await NerEngine.load(dir, { device, workers, threads, preferQuantized: flags.has('quantized'), heads });
   if (engine.fallbackReason) process.stderr.write(`bioner: running on the CPU: ${engine.fallbackReason}\n`);
   return engine;
+}
+
+/** A count option: 1 when absent. */
+function positiveInteger(values: Record<string, string | undefined>, name: string): number {
+  const value = values[name] === undefined ? 1 : Number(values[name]);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} takes a positive integer, not '${values[name]}'`);
+  return value;
 }

@@ -21,7 +21,7 @@ export class ModelService {
   /** The engine for these settings, loading it the first time; undefined while none can be had. */
   get(settings: BionerSettings): Promise<NerEngine | undefined> {
     const dir = settings.modelPath || DEFAULT_MODEL_DIR;
-    const key = JSON.stringify([dir, settings.device, settings.threads, settings.useQuantized]);
+    const key = JSON.stringify([dir, settings.device, settings.workers, settings.threads, settings.useQuantized]);
     if (key !== this.key || !this.loading) {
       this.key = key;
       this.loading = this.load(dir, settings);
@@ -50,7 +50,7 @@ export class ModelService {
     }
     this.update({ state: 'loading', model: path.basename(dir) });
     try {
-      const engine = await NerEngine.load(dir, { device: settings.device, threads: settings.threads, preferQuantized: settings.useQuantized });
+      const engine = await NerEngine.load(dir, { device: settings.device, workers: settings.workers, threads: settings.threads, preferQuantized: settings.useQuantized });
       await this.replace(engine);
       this.update({ state: 'ready', model: engine.folder.name, device: engine.device, message: engine.fallbackReason && `Running on the CPU: ${engine.fallbackReason}` });
       return engine;
