@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_SETTINGS } from '@common/settings';
-import { readCorpus, scanLayout, wordsOf } from '../server/src/core/conll/corpus';
+import { readSentences, wordsOf } from '../server/src/core/conll/corpus';
 import { parseArgs } from '../server/src/cli/args';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -19,9 +19,7 @@ const threads = args.threads ?? '1';
 const work = mkdtempSync(path.join(tmpdir(), 'bioner-bench-'));
 
 async function loadSentences(): Promise<string[][]> {
-  const layout = await scanLayout(data, DEFAULT_SETTINGS);
-  const sentences: string[][] = [];
-  for await (const item of readCorpus(data, layout)) if (item.kind === 'sentence') sentences.push(wordsOf(item.tokens));
+  const sentences = (await readSentences(data, DEFAULT_SETTINGS)).map(wordsOf);
   return args.limit ? sentences.slice(0, Number(args.limit)) : sentences;
 }
 

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NerEngine } from '../../server/src/core/ner/engine';
 import { loadModelFolder, ModelFolderError } from '../../server/src/core/ner/modelFolder';
+import { DEFAULT_SETTINGS } from '@common/settings';
+import { readSentences, wordsOf } from '../../server/src/core/conll/corpus';
 import { validateSequence } from '../../server/src/core/conll/sequence';
 import { parseTag, type Tag } from '../../server/src/core/conll/tags';
 import { EXCERPTS, TEST_MODEL, WORKER_SCRIPT } from '../support/fixtures';
@@ -64,8 +66,7 @@ test('sentences longer than the model maximum are windowed and merged into one v
 });
 
 test('two sessions share the batches of many sentences and give the labels one session gives', async () => {
-  const text = readFileSync(EXCERPTS[0], 'utf8');
-  const sentences = text.split(/\n\s*\n/).map((block) => block.trim().split('\n').map((line) => line.split('\t')[0])).filter((words) => words[0]);
+  const sentences = (await readSentences(EXCERPTS[0], DEFAULT_SETTINGS)).map(wordsOf);
   assert.ok(sentences.length > 2 * 64, 'enough sentences for several batches');
   const two = await NerEngine.load(TEST_MODEL, { workerScript: WORKER_SCRIPT, device: 'cpu', workers: 2 });
   try {

@@ -1,5 +1,5 @@
 /** `bioner eval`: scores predictions (a file, or a model run now) against gold BIO annotations. */
-import { readCorpus, scanLayout, wordsOf } from '../core/conll/corpus';
+import { readSentences, wordsOf } from '../core/conll/corpus';
 import { tagOf, type TokenLine } from '../core/conll/reader';
 import type { TagSequence } from '../core/conll/sequence';
 import { parseTag, type Tag } from '../core/conll/tags';
@@ -7,25 +7,18 @@ import { evaluate, type Evaluation, type Scores } from '../core/eval/score';
 import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
 import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS } from './model';
 
-async function sentencesOf(file: string, tagColumn: number, scheme: 'auto' | 'IOB1' | 'IOB2' | 'IOBES' | 'BILOU'): Promise<TokenLine[][]> {
-  const layout = await scanLayout(file, { tagColumn, scheme });
-  const sentences: TokenLine[][] = [];
-  for await (const item of readCorpus(file, layout)) if (item.kind === 'sentence') sentences.push(item.tokens);
-  return sentences;
-}
-
 export async function runEval(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['pred', ...MODEL_OPTIONS, ...LAYOUT_OPTIONS], flags: ['json', ...MODEL_FLAGS] });
   if (args.positional.length !== 1) throw new UsageError('eval takes one gold file');
   if (args.values.pred && args.values.model) throw new UsageError('give --pred or --model, not both');
   const settings = settingsFromArgs(args.values);
   const goldFile = args.positional[0];
-  const gold = await sentencesOf(goldFile, settings.tagColumn, settings.scheme);
+  const gold = await readSentences(goldFile, settings);
   const goldTags = gold.map((tokens) => tokens.map(tagOf));
   let predicted: TagSequence[];
   if (args.values.pred) {
     // A prediction file's tag is its last column (annotate appends it there).
-    const pred = await sentencesOf(args.values.pred, -1, 'auto');
+    const pred = await readSentences(args.values.pred, { tagColumn: -1, scheme: 'auto' });
     alignOrThrow(goldFile, gold, args.values.pred, pred);
     predicted = pred.map((tokens) => tokens.map(tagOf));
   } else {

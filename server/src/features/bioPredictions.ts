@@ -27,13 +27,15 @@ export async function predictBio(analysis: ConllAnalysis, engine: NerEngine, opt
 }
 
 /**
- * The types the file annotates, when the model predicts some of them: a BC5CDR file has no Species, so the
- * species a multi-corpus model finds there are not disagreements. Undefined (every type) for a file without them.
+ * The types the file annotates, when the model predicts some of them and others besides: a BC5CDR file has no
+ * Species, so the species a multi-corpus model finds there are not disagreements. Undefined (every type) for a
+ * file without entities, or when nothing would be left out.
  */
 function comparedTypes(analysis: ConllAnalysis, engine: NerEngine): ReadonlySet<string> | undefined {
   const annotated = new Set(analysis.layout.typeCounts.keys());
-  const predicted = engine.entityTypes;
-  return [...annotated].some((type) => predicted.has(type)) ? annotated : undefined;
+  const predicted = [...engine.entityTypes];
+  const restricts = predicted.some((type) => annotated.has(type)) && predicted.some((type) => !annotated.has(type));
+  return restricts ? annotated : undefined;
 }
 
 /** The model's tags for a sentence, spelled in the file's scheme. */

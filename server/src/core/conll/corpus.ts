@@ -34,6 +34,14 @@ export function wordOf(token: TokenLine): string {
   return token.columns[0]?.text ?? '';
 }
 
+/** Every sentence of a BIO/CoNLL file, held in memory (for files that are scored or run as a whole). */
+export async function readSentences(path: string, settings: { tagColumn: number; scheme: SchemeSetting }): Promise<TokenLine[][]> {
+  const layout = await scanLayout(path, settings);
+  const sentences: TokenLine[][] = [];
+  for await (const item of readCorpus(path, layout)) if (item.kind === 'sentence') sentences.push(item.tokens);
+  return sentences;
+}
+
 export function wordsOf(tokens: readonly TokenLine[]): string[] {
   return tokens.map(wordOf);
 }
