@@ -681,27 +681,53 @@ export async function hoverWord(page: Page, word: string, lineIncludes: string, 
 
 /**
  * Runs a command through the Command Palette (F1): types `label`, waits until
- * the palette's focused row shows it, and presses Enter. Retried while the
- * palette does not open (the first key press can land before the workbench
- * has registered its keybindings).
+ * the palette's focused row shows it, and presses Enter. The palette is
+ * reopened while it does not open (the first key press can land before the
+ * workbench has registered its keybindings) or does not list the command (it
+ * filters the commands known when it opened, and a slow machine may still be
+ * registering the extension's).
  */
 export async function runFromCommandPalette(page: Page, label: string, timeoutMs = 30_000): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
+  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label }).first();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await page.locator('.monaco-workbench').first().focus().catch(() => undefined);
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 5_000 });
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error('the Command Palette (F1) did not open');
+      await input.fill(`>${label}`);
+      await row.waitFor({ state: 'visible', timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        const listed = await page.locator('.quick-input-list .monaco-list-row').allTextContents().catch(() => []);
+        throw new Error(`the Command Palette did not offer ${JSON.stringify(label)} (rows: ${JSON.stringify(listed)}): ${String(error)}`);
+      }
+      await page.keyboard.press('Escape');
     }
   }
-  await input.fill(`>${label}`);
-  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label }).first();
-  await row.waitFor({ state: 'visible', timeout: Math.max(1_000, deadline - Date.now()) });
-  await page.keyboard.press('Enter');
+}
+
+/**
+ * Waits until a status bar item's text contains every one of `texts`; returns
+ * the id and text of each item that does.
+ */
+export async function waitForStatusBarItems(page: Page, texts: string[], timeoutMs = 60_000): Promise<{ id: string; text: string }[]> {
+  await page.waitForFunction(
+    (wanted: string[]) =>
+      [...document.querySelectorAll('.statusbar-item')].some((e: any) => wanted.every((w) => String(e.textContent).includes(w))),
+    texts,
+    { timeout: timeoutMs },
+  );
+  return page.evaluate(
+    (wanted: string[]) =>
+      ([...document.querySelectorAll('.statusbar-item')] as any[])
+        .map((e) => ({ id: String(e.id), text: String(e.textContent).trim() }))
+        .filter((e) => wanted.every((w) => e.text.includes(w))),
+    texts,
+  );
 }
 
 /**

@@ -33,6 +33,7 @@ import {
   step,
   waitForNotification,
   waitForQuickInput,
+  waitForStatusBarItems,
   type CodeServer,
 } from './codeServer';
 
@@ -134,6 +135,8 @@ describe('BioNER: Fine-tune Model… (real editor)', { skip, timeout: 300_000 },
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       page = await context.newPage();
       await step(page, 'ft-open-editor', () => openEditor(page, server!.url, workspace, 'train.bio'));
+      // as a user would, waits for the extension (its status bar item) before using its command
+      await step(page, 'ft-extension-active', () => page.locator('.statusbar-item[id$="bioner.model"]').first().waitFor({ state: 'visible', timeout: 90_000 }));
       // Records every distinct notification message (progress updates can be
       // brief), so that the tests can tell which ones were shown.
       // (a string, not a function: tsx would wrap named inner functions in a __name helper the page lacks)
@@ -241,24 +244,7 @@ describe('BioNER: Fine-tune Model… (real editor)', { skip, timeout: 300_000 },
   test('the status bar shows the new model on the cpu (no restart)', { timeout: 60_000 }, async (t) => {
     assert.ok(outDir, 'needs the model trained by the previous tests');
     const name = path.basename(outDir);
-    const items = await step(page, 'ft-status-bar', async () => {
-      await page.waitForFunction(
-        ([model, device]: [string, string]) =>
-          [...document.querySelectorAll('.statusbar-item')].some((e: any) => {
-            const text = String(e.textContent);
-            return text.includes(model) && text.includes(device);
-          }),
-        [name, 'cpu'] as [string, string],
-        { timeout: 45_000 },
-      );
-      return page.evaluate(
-        ([model, device]: [string, string]) =>
-          ([...document.querySelectorAll('.statusbar-item')] as any[])
-            .map((e) => ({ id: String(e.id), text: String(e.textContent).trim() }))
-            .filter((e) => e.text.includes(model) && e.text.includes(device)),
-        [name, 'cpu'] as [string, string],
-      );
-    });
+    const items = await step(page, 'ft-status-bar', () => waitForStatusBarItems(page, [name, 'cpu'], 45_000));
     t.diagnostic(`status bar ${Date.now() - startedAt} ms after the command: ${JSON.stringify(items)}`);
     assert.equal(items.length, 1, `expected one status bar item naming ${name} and cpu: ${JSON.stringify(items)}`);
     assert.match(items[0].id, /bioner\.model$/, `the item is not the extension's bioner.model item: ${JSON.stringify(items)}`);

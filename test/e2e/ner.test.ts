@@ -29,6 +29,7 @@ import {
   screenshot,
   startCodeServer,
   step,
+  waitForStatusBarItems,
   waitForWords,
   type CodeServer,
   type WordOccurrence,
@@ -207,24 +208,7 @@ describe('BioNER model predictions in Markdown (real editor)', { skip, timeout: 
   });
 
   test('the status bar shows the model and the device', { timeout: 60_000 }, async (t) => {
-    const text = await step(page, 'ner-status-bar', async () => {
-      await page.waitForFunction(
-        ([name, device]: [string, string]) =>
-          [...document.querySelectorAll('.statusbar-item')].some((e: any) => {
-            const text = String(e.textContent);
-            return text.includes(name) && text.includes(device);
-          }),
-        [MODEL_NAME, 'cpu'] as [string, string],
-        { timeout: 60_000 },
-      );
-      return page.evaluate(
-        ([name, device]: [string, string]) =>
-          ([...document.querySelectorAll('.statusbar-item')] as any[])
-            .map((e) => ({ id: String(e.id), text: String(e.textContent).trim() }))
-            .filter((e) => e.text.includes(name) && e.text.includes(device)),
-        [MODEL_NAME, 'cpu'] as [string, string],
-      );
-    });
+    const text = await step(page, 'ner-status-bar', () => waitForStatusBarItems(page, [MODEL_NAME, 'cpu']));
     t.diagnostic(`status bar: ${JSON.stringify(text)}`);
     assert.equal(text.length, 1, `expected one status bar item naming ${MODEL_NAME} and cpu: ${JSON.stringify(text)}`);
     assert.match(text[0].id, /bioner\.model$/, `the item is not the extension's bioner.model item: ${JSON.stringify(text)}`);
