@@ -50,6 +50,8 @@ export function resolveSettings(raw: Partial<BionerSettings> | undefined | null)
   const r = raw ?? {};
   const pick = <T>(value: unknown, fallback: T, ok: (v: unknown) => boolean): T => (ok(value) ? (value as T) : fallback);
   const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const count = (value: unknown, fallback: number, max: number) =>
+    Math.trunc(pick(value, fallback, (v) => isNumber(v) && (v as number) >= 1 && (v as number) <= max));
   const severity = { ...DEFAULT_SEVERITY };
   for (const [code, value] of Object.entries(r.severity ?? {})) {
     if (code in severity && ['error', 'warning', 'information', 'hint', 'off'].includes(value as string)) {
@@ -64,8 +66,8 @@ export function resolveSettings(raw: Partial<BionerSettings> | undefined | null)
     severity,
     modelPath: pick(r.modelPath, DEFAULT_SETTINGS.modelPath, (v) => typeof v === 'string'),
     device: pick(r.device, DEFAULT_SETTINGS.device, (v) => ['auto', 'cpu', 'cuda', 'webgpu'].includes(v as string)),
-    workers: Math.trunc(pick(r.workers, DEFAULT_SETTINGS.workers, (v) => isNumber(v) && (v as number) >= 1 && (v as number) <= 16)),
-    threads: Math.trunc(pick(r.threads, DEFAULT_SETTINGS.threads, (v) => isNumber(v) && (v as number) >= 1 && (v as number) <= 64)),
+    workers: count(r.workers, DEFAULT_SETTINGS.workers, 16),
+    threads: count(r.threads, DEFAULT_SETTINGS.threads, 64),
     useQuantized: pick(r.useQuantized, DEFAULT_SETTINGS.useQuantized, (v) => typeof v === 'boolean'),
     lowConfidenceThreshold: pick(r.lowConfidenceThreshold, DEFAULT_SETTINGS.lowConfidenceThreshold, isProbability),
     disagreementThreshold: pick(r.disagreementThreshold, DEFAULT_SETTINGS.disagreementThreshold, isProbability),
