@@ -2,9 +2,10 @@
 import { existsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import type { Device, InitReply, WorkerReply, WorkerRequest } from './core/ner/workerProtocol';
+import { Gate, type Device, type InitReply, type WorkerReply, type WorkerRequest } from './core/ner/workerProtocol';
 
 let session: ort.InferenceSession | undefined;
+let gate: Int32Array | undefined;
 // Failures come back as exceptions (a missing GPU provider as fallbackReason): the native log would only repeat them.
 ort.env.logLevel = 'fatal';
 
@@ -39,10 +40,24 @@ function describe(device: 'cpu' | 'cuda' | 'webgpu'): InitReply {
   return { kind: 'ready', device, inputNames: [...session!.inputNames], outputNames: [...session!.outputNames] };
 }
 
+/** Runs one native call unless the pool is closing; counted so that the process never exits in the middle of it. */
+async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  Atomics.add(gate!, Gate.RUNNING, 1);
+  try {
+    // Checked after counting in: the pool sets CLOSING first and then waits for RUNNING, so one of us sees the other.
+    if (Atomics.load(gate!, Gate.CLOSING) !== 0) throw new Error('the inference pool is closing');
+    return await call();
+  } finally {
+    Atomics.sub(gate!, Gate.RUNNING, 1);
+    Atomics.notify(gate!, Gate.RUNNING);
+  }
+}
+
 parentPort!.on('message', async (request: WorkerRequest) => {
   try {
     if (request.kind === 'init') {
-      reply(await createSession(request.onnxPath, request.device, request.threads));
+      gate = new Int32Array(request.gate);
+      reply(await guarded(() => createSession(request.onnxPath, request.device, request.threads)));
       return;
     }
     const dims = [request.batch, request.sequence];
@@ -57,7 +72,7 @@ parentPort!.on('message', async (request: WorkerRequest) => {
       if (!available[name]) throw new Error(`the model needs an input '${name}' this engine does not provide (it provides ${Object.keys(available).join(', ')})`);
       feeds[name] = new ort.Tensor('int64', available[name](), dims);
     }
-    const output = await session!.run(feeds);
+    const output = await guarded(() => session!.run(feeds));
     const logits = output.logits ?? output[session!.outputNames[0]];
     const data = logits.data as Float32Array;
     reply({ kind: 'result', id: request.id, logits: data, dims: [...logits.dims] }, [data.buffer as ArrayBuffer]);

@@ -15,7 +15,9 @@ import { analyzeConll, type ConllAnalysis } from './core/conll/analysis';
 import type { Finding } from './core/checks/finding';
 import type { PredictOptions } from './core/ner/engine';
 import { bioInlayHints, bioPredictionHover, disagreementFindings, predictBio, type BioPredictions } from './features/bioPredictions';
+import { ClientFeatures } from './features/clientFeatures';
 import { CODE_ACTION_KINDS, codeActions } from './features/codeActions';
+import { guardProcess } from './features/crashGuard';
 import { toDiagnostics } from './features/diagnostics';
 import { DocumentStore, type AnalysisControl, type DocumentStoreOptions } from './features/documentStore';
 import { hover as goldHover } from './features/hover';
@@ -28,8 +30,13 @@ import { SettingsCache } from './features/settings';
 import { documentSymbols, foldingRanges } from './features/structure';
 
 const connection = createConnection(ProposedFeatures.all);
+const log = (message: string) => connection.console.warn(`BioNER: ${message}`);
+guardProcess((message) => connection.console.error(message));
 const documents = new TextDocuments(TextDocument);
-const settings = new SettingsCache(connection);
+const client = new ClientFeatures(connection, log);
+const settings = new SettingsCache(connection, log);
+/** How long `shutdown` waits for the model's sessions to close before answering (LSP clients wait about 1–2 s). */
+const SHUTDOWN_ANSWER_MS = 500;
 
 function publish(document: TextDocument, findings: Finding[], current: BionerSettings): void {
   void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: toDiagnostics(document.uri, findings, current) });
@@ -51,6 +58,7 @@ const models = new ModelService(
     bioPredictions.refreshAll();
     prose.refreshAll();
   },
+  log,
 );
 
 /** Gold checks: structure and tags, cheap, on every change. */
@@ -67,7 +75,7 @@ const conll = new DocumentStore<ConllAnalysis>({
 
 /** Runs a model pass with progress, cancelled by newer versions or by the user, then updates the speed shown. */
 async function modelPass<T>(document: TextDocument, control: AnalysisControl, pass: (options: PredictOptions) => Promise<T>): Promise<T> {
-  const result = await withProgress(connection, document.uri, (progress) =>
+  const result = await withProgress(client, document.uri, (progress) =>
     pass({ isCancelled: () => control.isStale() || progress.cancelled(), onProgress: progress.onProgress }),
   );
   models.reportSpeed();
@@ -90,7 +98,7 @@ const bioPredictions = modelStore<BioPredictions | null>({
   onAnalysed(document, bio, current) {
     if (!bio) return;
     publish(document, [...bio.analysis.findings, ...disagreementFindings(bio, current)], current);
-    void connection.languages.inlayHint.refresh();
+    client.refreshInlayHints();
   },
 });
 
@@ -103,8 +111,10 @@ const prose = modelStore<ProseAnalysis | null>({
     const segmenter = segmenters.get(document.uri) ?? segmenters.set(document.uri, new ProseSegmenter()).get(document.uri)!;
     return modelPass(document, control, (options) => analyzeProse(document, engine, options, segmenter));
   },
-  onAnalysed: () => void connection.languages.semanticTokens.refresh(),
+  onAnalysed: () => client.refreshSemanticTokens(),
 });
+
+const stores = [conll, bioPredictions, prose];
 
 const isBio = (document: TextDocument | undefined): document is TextDocument => document?.languageId === LANGUAGE_ID;
 const proseLanguages = new Set(DEFAULT_PROSE_LANGUAGES);
@@ -120,7 +130,8 @@ function bioHandler<P extends { textDocument: { uri: string } }, R>(handler: (pa
 }
 
 connection.onInitialize((params): InitializeResult => {
-  settings.supported = params.capabilities.workspace?.configuration === true;
+  client.declare(params.capabilities);
+  settings.pull = client.configuration;
   const languages = params.initializationOptions?.proseLanguages;
   if (Array.isArray(languages)) {
     proseLanguages.clear();
@@ -133,15 +144,18 @@ connection.onInitialize((params): InitializeResult => {
       hoverProvider: true,
       foldingRangeProvider: true,
       documentSymbolProvider: true,
-      inlayHintProvider: true,
-      semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true, range: true },
+      // Offered only to clients that ask for them: others would never call, and some reject what they do not know.
+      ...(client.inlayHints && { inlayHintProvider: true }),
+      ...(client.semanticTokens && { semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true, range: true } }),
     },
     serverInfo: { name: 'bioner', version: '0.1.0' },
   };
 });
 
-connection.onDidChangeConfiguration(() => {
-  settings.clear();
+connection.onInitialized(() => client.registerForConfigurationChanges());
+
+connection.onDidChangeConfiguration((params) => {
+  settings.changed(params.settings);
   conll.refreshAll();
   bioPredictions.refreshAll();
   prose.refreshAll();
@@ -156,7 +170,7 @@ documents.onDidChangeContent(({ document }) => {
   } else if (isProse(document)) prose.changed(document);
 });
 documents.onDidClose(({ document }) => {
-  for (const store of [conll, bioPredictions, prose]) store.closed(document.uri);
+  for (const store of stores) store.closed(document.uri);
   segmenters.delete(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
@@ -201,7 +215,11 @@ async function semanticTokens(uri: string, range?: Parameters<typeof goldSemanti
 connection.languages.semanticTokens.on((params) => semanticTokens(params.textDocument.uri));
 connection.languages.semanticTokens.onRange((params) => semanticTokens(params.textDocument.uri, params.range));
 
-connection.onShutdown(() => models.dispose());
+/** Cancels all work and closes the model; answers quickly even if a native call is still finishing (exit waits for it). */
+connection.onShutdown(async () => {
+  for (const store of stores) store.dispose();
+  await Promise.race([models.dispose(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_ANSWER_MS))]);
+});
 
 documents.listen(connection);
 connection.listen();

@@ -1,7 +1,7 @@
 /** Analyses open documents off the critical path: debounced, cancelled when stale, one result per version. */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { BionerSettings } from '@common/settings';
-import { Cancelled } from '../core/ner/engine';
+import { Cancelled } from '../core/ner/cancelled';
 
 export class Stale extends Error {}
 
@@ -35,11 +35,13 @@ interface Entry<T> {
 export class DocumentStore<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private readonly latest = new Map<string, TextDocument>();
+  private disposed = false;
 
   constructor(private readonly options: DocumentStoreOptions<T>) {}
 
   /** The analysis of the document's current version, started now if none is on its way. */
   get(document: TextDocument): Promise<T | undefined> {
+    if (this.disposed) return Promise.resolve(undefined);
     const entry = this.entries.get(document.uri);
     if (!entry || entry.version !== document.version) return this.start(document, 0);
     entry.hurry?.();
@@ -48,6 +50,7 @@ export class DocumentStore<T> {
 
   /** Starts analysing a new version, after a pause in typing for large documents. */
   changed(document: TextDocument): void {
+    if (this.disposed) return;
     const delay = document.getText().length < SMALL_DOCUMENT ? 0 : this.options.debounceMs;
     void this.start(document, delay);
   }
@@ -55,6 +58,13 @@ export class DocumentStore<T> {
   closed(uri: string): void {
     this.entries.delete(uri);
     this.latest.delete(uri);
+  }
+
+  /** Shutting down: every analysis on its way becomes stale (its model pass is cancelled) and none starts. */
+  dispose(): void {
+    this.disposed = true;
+    this.entries.clear();
+    this.latest.clear();
   }
 
   /** Re-analyses every open document (settings or the model changed). */

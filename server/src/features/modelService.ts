@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BionerSettings } from '@common/settings';
 import type { ModelStatus } from '@common/protocol';
+import { Cancelled } from '../core/ner/cancelled';
 import { NerEngine } from '../core/ner/engine';
 import { DEFAULT_MODEL_DIR, ModelFolderError } from '../core/ner/modelFolder';
 
@@ -10,21 +11,26 @@ export class ModelService {
   private engine?: NerEngine;
   private loading?: Promise<NerEngine | undefined>;
   private key = '';
+  /** Bumped by every switch, reload and shutdown: a load that finishes under an older one is thrown away. */
+  private generation = 0;
+  private disposed = false;
   status: ModelStatus = { state: 'none' };
 
   constructor(
     private readonly report: (status: ModelStatus) => void,
     /** Called when the model is reloaded: every prediction made with the old one is obsolete. */
     private readonly onEngineChanged: () => void,
+    private readonly log: (message: string) => void,
   ) {}
 
   /** The engine for these settings, loading it the first time; undefined while none can be had. */
   get(settings: BionerSettings): Promise<NerEngine | undefined> {
+    if (this.disposed) return Promise.resolve(undefined);
     const dir = settings.modelPath || DEFAULT_MODEL_DIR;
     const key = JSON.stringify([dir, settings.device, settings.workers, settings.threads, settings.useQuantized]);
     if (key !== this.key || !this.loading) {
       this.key = key;
-      this.loading = this.load(dir, settings);
+      this.loading = this.load(dir, settings, ++this.generation);
     }
     return this.loading;
   }
@@ -33,6 +39,7 @@ export class ModelService {
   async reload(): Promise<void> {
     this.loading = undefined;
     this.key = '';
+    this.generation++;
     await this.replace(undefined);
     this.onEngineChanged();
   }
@@ -42,23 +49,36 @@ export class ModelService {
     if (this.engine && this.status.state === 'ready') this.update({ ...this.status, tokensPerSecond: Math.round(this.engine.wordsPerSecond) });
   }
 
-  private async load(dir: string, settings: BionerSettings): Promise<NerEngine | undefined> {
+  private async load(dir: string, settings: BionerSettings, generation: number): Promise<NerEngine | undefined> {
     await this.replace(undefined);
     if (!settings.modelPath && !existsSync(dir)) {
       this.update({ state: 'none', message: `No model: the bundled default model is not installed (${dir}). Set bioner.modelPath to a model folder; checking works without one.` });
       return undefined;
     }
     this.update({ state: 'loading', model: path.basename(dir) });
+    let engine: NerEngine;
     try {
-      const engine = await NerEngine.load(dir, { device: settings.device, workers: settings.workers, threads: settings.threads, preferQuantized: settings.useQuantized });
-      await this.replace(engine);
-      this.update({ state: 'ready', model: engine.folder.name, device: engine.device, message: engine.fallbackReason && `Running on the CPU: ${engine.fallbackReason}` });
-      return engine;
+      engine = await NerEngine.load(dir, {
+        device: settings.device,
+        workers: settings.workers,
+        threads: settings.threads,
+        preferQuantized: settings.useQuantized,
+        onWorkerExit: (message) => this.log(`${message} (model ${dir})`),
+      });
     } catch (error) {
+      if (generation !== this.generation) throw new Cancelled();
       const message = error instanceof ModelFolderError ? error.message : `Cannot load the model in ${dir}: ${(error as Error).message}`;
       this.update({ state: 'error', model: path.basename(dir), message: `${message}\nChecking and highlighting of BIO files work without a model.` });
       return undefined;
     }
+    if (generation !== this.generation) {
+      // Another model was asked for (or the server shuts down) while this one loaded.
+      await engine.dispose();
+      throw new Cancelled();
+    }
+    await this.replace(engine);
+    this.update({ state: 'ready', model: engine.folder.name, device: engine.device, message: engine.fallbackReason && `Running on the CPU: ${engine.fallbackReason}` });
+    return engine;
   }
 
   private async replace(engine: NerEngine | undefined): Promise<void> {
@@ -72,7 +92,10 @@ export class ModelService {
     this.report(status);
   }
 
+  /** Shutdown: no model loads any more; the engine's sessions close once their native calls are done. */
   dispose(): Promise<void> {
+    this.disposed = true;
+    this.generation++;
     return this.replace(undefined);
   }
 }

@@ -1,5 +1,6 @@
 /** `$/progress` for long model passes: a cancellable report the client shows while the model runs. */
-import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver';
+import type { WorkDoneProgressServerReporter } from 'vscode-languageserver';
+import type { ClientFeatures } from './clientFeatures';
 
 /** Below this many batches still to run no progress is shown: the pass is over before it would appear. */
 const SHOWN_FROM_BATCHES = 4;
@@ -10,7 +11,7 @@ export class PassProgress {
   private ended = false;
 
   constructor(
-    private readonly connection: Connection,
+    private readonly client: ClientFeatures,
     private readonly title: string,
   ) {}
 
@@ -21,7 +22,8 @@ export class PassProgress {
     const percentage = Math.round((100 * done) / total);
     if (!this.reporter && !this.opening && total - done >= SHOWN_FROM_BATCHES) {
       this.opening = true;
-      void this.connection.window.createWorkDoneProgress().then((reporter) => {
+      void this.client.createProgress().then((reporter) => {
+        if (!reporter) return;
         this.reporter = reporter;
         if (this.ended) reporter.done();
         else reporter.begin('BioNER', percentage, this.title, true);
@@ -37,8 +39,8 @@ export class PassProgress {
 }
 
 /** Runs a model pass with a progress report that opens only if the pass is long, and always closes. */
-export async function withProgress<T>(connection: Connection, uri: string, pass: (progress: PassProgress) => Promise<T>): Promise<T> {
-  const progress = new PassProgress(connection, `Annotating ${decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1))}`);
+export async function withProgress<T>(client: ClientFeatures, uri: string, pass: (progress: PassProgress) => Promise<T>): Promise<T> {
+  const progress = new PassProgress(client, `Annotating ${decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1))}`);
   try {
     return await pass(progress);
   } finally {

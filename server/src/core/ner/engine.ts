@@ -6,6 +6,7 @@ import { tagsForChunks } from '../conll/convert';
 import { endianness } from 'node:os';
 import { chunkEntities } from '../conll/sequence';
 import { parseTag, type Tag } from '../conll/tags';
+import { Cancelled } from './cancelled';
 import { loadModelFolder, ModelFolderError, type Head, type ModelFolder } from './modelFolder';
 import { bestWindowPerWord, SubwordEncoder, type Window } from './subwords';
 import { decode, decodeArgmax, TransitionMask, type Crf } from './viterbi';
@@ -38,17 +39,13 @@ export interface EngineOptions {
   decoding?: 'constrained' | 'argmax';
   /** Decode only these heads of a multi-head model (by `bioner.heads` name), e.g. to score one corpus. */
   heads?: readonly string[];
+  /** An inference worker died and is being replaced. */
+  onWorkerExit?: (message: string) => void;
 }
 
 export interface PredictOptions {
   isCancelled?: () => boolean;
   onProgress?: (done: number, total: number) => void;
-}
-
-export class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
 }
 
 /** Sub-word positions per batch: bounds memory and keeps batches of similar lengths. */
@@ -91,6 +88,7 @@ export class NerEngine {
       threads: options.threads ?? 1,
       workers: options.workers ?? 1,
       workerScript: options.workerScript,
+      onWorkerExit: options.onWorkerExit,
     });
     return new NerEngine(folder, encoder, pool, options.decoding ?? 'constrained', heads);
   }
@@ -150,7 +148,7 @@ export class NerEngine {
       const batch = flat.slice(from, from + size);
       from += size;
       runs.push(
-        this.runBatch(batch.map((b) => b.window)).then((perWindow) => {
+        this.runBatch(batch.map((b) => b.window), options.isCancelled).then((perWindow) => {
           batch.forEach((b, k) => (logits[b.s][b.w] = perWindow[k]));
           done += batch.length;
           options.onProgress?.(done, flat.length);
@@ -166,7 +164,7 @@ export class NerEngine {
   }
 
   /** Runs windows padded to one length; returns per window the score rows of its words' first sub-words. */
-  private async runBatch(batch: Window[]): Promise<Float32Array[][]> {
+  private async runBatch(batch: Window[], isCancelled?: () => boolean): Promise<Float32Array[][]> {
     const sequence = Math.max(...batch.map((w) => w.ids.length));
     const inputIds = new BigInt64Array(batch.length * sequence);
     const attentionMask = new BigInt64Array(batch.length * sequence);
@@ -179,7 +177,7 @@ export class NerEngine {
         maskWords[2 * (b * sequence + t) + LOW_WORD] = 1;
       });
     });
-    const reply = await this.pool.run(inputIds, attentionMask, batch.length, sequence);
+    const reply = await this.pool.run(inputIds, attentionMask, batch.length, sequence, isCancelled);
     const [, , labels] = reply.dims;
     return batch.map((window, b) =>
       window.firstSubword.map((position) => reply.logits.subarray((b * sequence + position) * labels, (b * sequence + position + 1) * labels)),

@@ -1,11 +1,15 @@
 /** Messages between the inference pool and its worker threads. */
-export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu';
+import type { DeviceSetting } from '@common/settings';
+
+export type Device = DeviceSetting;
 
 export interface InitRequest {
   kind: 'init';
   onnxPath: string;
   device: Device;
   threads: number;
+  /** Shared with the pool: see `Gate`. */
+  gate: SharedArrayBuffer;
 }
 
 export interface InitReply {
@@ -40,6 +44,14 @@ export interface ErrorReply {
   id?: number;
   message: string;
 }
+
+/**
+ * Two shared counters that let the process exit only between native calls: a worker thread torn down while
+ * onnxruntime runs for it aborts the whole process (`terminate called after throwing an instance of 'Napi::Error'`).
+ * A worker counts itself in RUNNING before each native call and gives up when CLOSING is set; the pool sets
+ * CLOSING, then waits until RUNNING is zero before any worker is terminated.
+ */
+export const Gate = { CLOSING: 0, RUNNING: 1, SIZE: 2 } as const;
 
 export type WorkerRequest = InitRequest | RunRequest;
 export type WorkerReply = InitReply | RunReply | ErrorReply;

@@ -1,0 +1,25 @@
+/** Keeps the server running through exceptions and rejections nobody handled: each is logged, none is fatal. */
+
+/** Errors of a closed stdout/stdin: the client is gone, so they cannot be reported to it. */
+const STREAM_ERRORS = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+export function guardProcess(logToClient: (message: string) => void): void {
+  let reporting = false;
+  const report = (what: string, reason: unknown) => {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    const message = `BioNER: ${what} (the server carries on): ${error.stack ?? error.message}`;
+    process.stderr.write(`${message}\n`);
+    // A failure while reporting a failure must not loop.
+    if (reporting || STREAM_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) return;
+    reporting = true;
+    try {
+      logToClient(message);
+    } catch {
+      // stderr has it.
+    } finally {
+      reporting = false;
+    }
+  };
+  process.on('unhandledRejection', (reason) => report('an unhandled promise rejection', reason));
+  process.on('uncaughtException', (error) => report('an uncaught exception', error));
+}
