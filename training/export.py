@@ -1,6 +1,7 @@
 """Writes the model folder: ONNX graph(s), tokenizer, config.json with the CRF, and the model card.
 
-Everything is written into a temporary folder; train.py renames it to --out at the very end.
+Everything is written into a temporary folder; train.py renames it to --out at the very end. Each file is
+written inside output.written(), so that a full disk names the file it stopped.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from contextlib import redirect_stderr
 
 import numpy as np
 
+from .output import DiskFull, written
 from .tokenization import dump_json, save_tokenizer, tokenizer_config
 
 OPSET = 17
@@ -110,9 +112,10 @@ def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, 
 
     from .predict import evaluate
 
-    os.makedirs(os.path.join(tmp, "onnx"), exist_ok=True)
-    onnx_path = os.path.join(tmp, "onnx", "model.onnx")
-    export_onnx(model, onnx_path, len(labels))
+    with written(tmp, "onnx") as folder:
+        os.makedirs(folder, exist_ok=True)
+    with written(tmp, "onnx/model.onnx") as onnx_path:
+        export_onnx(model, onnx_path, len(labels))
     check_stop()
     sess = session(onnx_path)
     run = onnx_runner(sess)
@@ -142,7 +145,8 @@ def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, 
     if not args.no_quantize:
         q_path = os.path.join(tmp, "onnx", "model_quantized.onnx")
         try:
-            quantize(onnx_path, q_path)
+            with written(tmp, "onnx/model_quantized.onnx"):
+                quantize(onnx_path, q_path)
             q_run = onnx_runner(session(q_path))
             q_dev = evaluate(dev_data, dev_c, labels, q_run, crf)
             keep = q_dev["f1"] >= scores["dev"]["f1"] - 0.5
@@ -152,6 +156,8 @@ def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, 
             if not keep:
                 os.remove(q_path)
             ev.log(f"quantized: dev F1 {q_dev['f1']} -> {'kept' if keep else 'dropped'}")
+        except DiskFull:
+            raise  # the rest of the folder would not fit either
         except Exception as e:  # noqa: BLE001 - the float model is enough
             ev.log(f"quantization failed, float model only: {e}")
             quant = {"kept": False, "error": str(e)}
@@ -159,10 +165,13 @@ def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, 
                 os.remove(q_path)
         check_stop()
 
-    save_tokenizer(tok, os.path.join(tmp, "tokenizer.json"))
-    dump_json(tokenizer_config(args.max_length), os.path.join(tmp, "tokenizer_config.json"))
-    dump_json({"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]",
-               "mask_token": "[MASK]"}, os.path.join(tmp, "special_tokens_map.json"))
+    with written(tmp, "tokenizer.json") as path:
+        save_tokenizer(tok, path)
+    with written(tmp, "tokenizer_config.json") as path:
+        dump_json(tokenizer_config(args.max_length), path)
+    with written(tmp, "special_tokens_map.json") as path:
+        dump_json({"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]",
+                   "mask_token": "[MASK]"}, path)
 
     name = args.name or os.path.basename(os.path.abspath(args.out))
     data_name = args.data_name or default_data_name(args.train)
@@ -204,8 +213,9 @@ def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, 
             },
         },
     }
-    dump_json(config, os.path.join(tmp, "config.json"))
-    with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as f:
+    with written(tmp, "config.json") as path:
+        dump_json(config, path)
+    with written(tmp, "README.md") as path, open(path, "w", encoding="utf-8") as f:
         f.write(model_card(name, data_name, args, hp, labels, scores, quant, info, test is not None))
 
     files = sorted(os.path.relpath(os.path.join(d, n), tmp) for d, _, ns in os.walk(tmp) for n in ns)

@@ -30,7 +30,8 @@ from . import export as exporter
 from .data import Corpus, InputError
 from .predict import Encoded, encode, evaluate
 from .tokenization import dump_json
-from .train import collate, publish, train_batches
+from .output import DiskFull, publish, written
+from .train import collate, train_batches
 
 # model_type -> the attention projections LoRA adapts (query and value, as in the LoRA and OpenMed papers).
 LORA_TARGETS = {
@@ -348,17 +349,20 @@ def check_graph(model, run, samples: list[list[int]]) -> tuple[float, float]:
     return pad_diff, torch_diff
 
 
-def try_quantized(onnx_path: str, score, dev, test, float_f1: float, ev) -> dict:
+def try_quantized(tmp: str, score, dev, test, float_f1: float, ev) -> dict:
     """int8 dynamic quantization, kept only when its dev F1 is within 0.5 of the float graph (as in mode a)."""
-    q_path = os.path.join(os.path.dirname(onnx_path), "model_quantized.onnx")
+    q_path = os.path.join(tmp, "onnx", "model_quantized.onnx")
     try:
-        exporter.quantize(onnx_path, q_path)
+        with written(tmp, "onnx/model_quantized.onnx"):
+            exporter.quantize(os.path.join(tmp, "onnx", "model.onnx"), q_path)
         q_run = exporter.onnx_runner(exporter.session(q_path))
         quant = {"dev": score(*dev, q_run)}
         quant["kept"] = quant["dev"]["f1"] >= float_f1 - 0.5
         if quant["kept"] and test:
             quant["test"] = score(*test, q_run)
         ev.log(f"quantized: dev F1 {quant['dev']['f1']} -> {'kept' if quant['kept'] else 'dropped'}")
+    except DiskFull:
+        raise  # the rest of the folder would not fit either
     except Exception as e:  # noqa: BLE001 - the float model is enough
         ev.log(f"quantization failed, float model only: {e}")
         quant = {"kept": False, "error": str(e)}
@@ -369,9 +373,10 @@ def try_quantized(onnx_path: str, score, dev, test, float_f1: float, ev) -> dict
 
 def export_graphs(tmp: str, model, labels: list[str], samples, dev, test, args, ev, check_stop) -> dict:
     """onnx/model.onnx (checked against torch) and, when good enough, onnx/model_quantized.onnx; their scores."""
-    os.makedirs(os.path.join(tmp, "onnx"), exist_ok=True)
-    onnx_path = os.path.join(tmp, "onnx", "model.onnx")
-    inputs = export_onnx(model, onnx_path, samples[:2])
+    with written(tmp, "onnx") as folder:
+        os.makedirs(folder, exist_ok=True)
+    with written(tmp, "onnx/model.onnx") as onnx_path:
+        inputs = export_onnx(model, onnx_path, samples[:2])
     check_stop()
     run = exporter.onnx_runner(exporter.session(onnx_path))
     pad_diff, torch_diff = check_graph(model, run, samples)
@@ -379,7 +384,7 @@ def export_graphs(tmp: str, model, labels: list[str], samples, dev, test, args, 
     scores = {"dev": score(*dev, run), **({"test": score(*test, run)} if test else {})}
     ev.log(f"onnx float: dev F1 {scores['dev']['f1']}" + (f", test F1 {scores['test']['f1']}" if test else ""))
     check_stop()
-    quant = None if args.no_quantize else try_quantized(onnx_path, score, dev, test, scores["dev"]["f1"], ev)
+    quant = None if args.no_quantize else try_quantized(tmp, score, dev, test, scores["dev"]["f1"], ev)
     check_stop()
     return {"scores": scores, "quant": quant, "inputs": inputs, "pad_diff": pad_diff, "torch_diff": torch_diff}
 
@@ -387,10 +392,11 @@ def export_graphs(tmp: str, model, labels: list[str], samples, dev, test, args, 
 def copy_tokenizer(base: str, tmp: str, max_length: int) -> None:
     for name in TOKENIZER_FILES:
         if os.path.isfile(os.path.join(base, name)):
-            shutil.copyfile(os.path.join(base, name), os.path.join(tmp, name))
+            with written(tmp, name) as path:
+                shutil.copyfile(os.path.join(base, name), path)
     if not os.path.isfile(os.path.join(tmp, "tokenizer_config.json")):
-        dump_json({"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": max_length},
-                  os.path.join(tmp, "tokenizer_config.json"))
+        with written(tmp, "tokenizer_config.json") as path:
+            dump_json({"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": max_length}, path)
 
 
 def write_config(model, tmp: str, base_name: str, bioner: dict) -> None:
@@ -398,11 +404,11 @@ def write_config(model, tmp: str, base_name: str, bioner: dict) -> None:
     new head's id2label/label2id, plus the `bioner` block."""
     model.config.architectures = [type(model).__name__]
     model.config.name_or_path = base_name  # not the absolute path of the user's folder
-    model.config.save_pretrained(tmp)
-    path = os.path.join(tmp, "config.json")
-    config = read_json(path)
-    config["bioner"] = bioner
-    dump_json(config, path)
+    with written(tmp, "config.json") as path:
+        model.config.save_pretrained(tmp)
+        config = read_json(path)
+        config["bioner"] = bioner
+        dump_json(config, path)
 
 
 def short(s: dict) -> dict:
@@ -625,7 +631,7 @@ def run_hf(args, ev, out: str, tmp: str, train_c: Corpus, dev_c: Corpus, test_c:
             "data": args.data_name or exporter.default_data_name(args.train)}
     copy_tokenizer(base, tmp, max_length)
     write_config(merged, tmp, info["base"], bioner_block(args, info, ex))
-    with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as f:
+    with written(tmp, "README.md") as path, open(path, "w", encoding="utf-8") as f:
         f.write(model_card(args, info, labels, ex))
 
     scores, quant = ex["scores"], ex["quant"]

@@ -5,8 +5,9 @@
 
 Progress goes to stdout as JSON lines (start, step, epoch, export, done | error); human-readable logs to
 stderr. The model is written into a temporary folder beside --out and renamed at the very end, so an
-interrupted run (SIGTERM, SIGINT, error) leaves no half-written model. Exit codes: 0 done, 1 internal
-error, 2 bad input or arguments, 143 terminated by a signal.
+interrupted run (SIGTERM, SIGINT, error, even SIGKILL) leaves no half-written model; what a killed run left
+is cleaned by the next (training/output.py). Exit codes: 0 done, 1 internal error or a full disk, 2 bad
+input or arguments, 143 terminated by a signal.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import sys
 import time
 
 from .data import Corpus, InputError, check_labels, label_list, read_bio, repair_iob2
+from .output import DiskFull, clean_stale, publish, temp_folder
 from .predict import Encoded, encode, evaluate
 
 PRESETS = {
@@ -155,8 +157,7 @@ def check_paths(args) -> tuple[str, str]:
     os.makedirs(parent, exist_ok=True)
     if not os.access(parent, os.W_OK):
         raise InputError(f"cannot write in {parent}")
-    tmp = os.path.join(parent, f".{os.path.basename(out)}.tmp-{os.getpid()}")
-    return out, tmp
+    return out, temp_folder(out)
 
 
 def load_inputs(args, ev: Events):
@@ -259,17 +260,6 @@ def word_base(torch, args, hp: dict, train_c: Corpus, extra: list, pre: list, ev
     return tok, vectors
 
 
-def publish(tmp: str, out: str) -> None:
-    """Replaces --out with the finished folder, only once everything is written."""
-    if os.path.exists(out):
-        old = tmp + ".old"
-        os.rename(out, old)
-        os.rename(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, out)
-
-
 def run(args, ev: Events) -> dict:
     t0 = time.time()
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -285,6 +275,8 @@ def run(args, ev: Events) -> dict:
         raise InputError("--max-minutes must be positive")
     if args.window_overlap < 0:
         raise InputError("--window-overlap must not be negative")
+    if rank == 0:
+        clean_stale(os.path.abspath(args.out), ev.log)
     out, tmp = check_paths(args)
     if args.base:
         from .hf_finetune import run_hf
@@ -522,13 +514,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(e.code or 0)
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    tmp_dirs = []
+    out = os.path.abspath(args.out)
     try:
-        try:
-            _, tmp = check_paths(args)
-            tmp_dirs = [tmp, tmp + ".old"]
-        except InputError:
-            pass  # reported again by run()
         result = run(args, ev)
         if result:
             ev.emit("done", out=result["out"], dev_f1=result["dev"]["f1"],
@@ -540,6 +527,12 @@ def main(argv: list[str] | None = None) -> int:
         ev.emit("error", message=str(e), kind="input")
         ev.log(f"error: {e}")
         return 2
+    except DiskFull as e:
+        message = f"cannot write {os.path.join(out, e.name)}: {e.reason}; {out} " + (
+            "is unchanged" if os.path.exists(out) else "was not created")
+        ev.emit("error", message=message, kind="disk")
+        ev.log(f"error: {message}")
+        return 1
     except Terminated as e:
         ev.emit("error", message=f"terminated by {e}: no model written", kind="terminated")
         ev.log(f"terminated by {e}; nothing written")
@@ -551,9 +544,7 @@ def main(argv: list[str] | None = None) -> int:
         ev.emit("error", message=f"{type(e).__name__}: {e}", kind="internal")
         return 1
     finally:
-        for d in tmp_dirs:
-            if os.path.exists(d) and d.endswith(f".tmp-{os.getpid()}"):
-                shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(temp_folder(out), ignore_errors=True)
 
 
 if __name__ == "__main__":
