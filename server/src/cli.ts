@@ -5,6 +5,7 @@ import { UsageError } from './cli/args';
 import { runCheck } from './cli/check';
 import { runConvert } from './cli/convert';
 import { runEval } from './cli/eval';
+import { describeErrno } from './cli/output';
 import { runTrain } from './cli/train';
 import { VERSION } from './cli/version';
 
@@ -52,7 +53,9 @@ async function main(argv: string[]): Promise<number> {
 // `bioner annotate … | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
-  throw error;
+  // `bioner annotate … > file` on a full disk: say so instead of a stack trace.
+  process.stderr.write(`bioner: cannot write standard output: ${describeErrno(error)}\n`);
+  process.exit(2);
 });
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,5 @@
 /** `bioner annotate`: model predictions for a BIO file (tag appended as a column) or for prose (JSON lines). */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readCorpus, scanLayout, wordsOf, type CorpusItem } from '../core/conll/corpus';
 import type { NerEngine, SentencePrediction } from '../core/ner/engine';
@@ -7,18 +7,11 @@ import type { ProseFormat } from '../core/prose/mask';
 import { segmentProse } from '../core/prose/segment';
 import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
 import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS } from './model';
+import { withOutput, type Output } from './output';
 
 const BIO_EXTENSIONS = new Set(['.bio', '.iob', '.iob2', '.bioes', '.iobes', '.bilou', '.conll', '.tsv']);
 /** Sentences sent to the engine at once: enough to batch by length, little enough to stream. */
 const CHUNK = 512;
-
-type Output = { write(text: string): void; close(): Promise<void> };
-
-function openOutput(file: string | undefined): Output {
-  if (!file) return { write: (t) => void process.stdout.write(t), close: async () => undefined };
-  const stream = createWriteStream(file);
-  return { write: (t) => void stream.write(t), close: () => new Promise((resolve) => stream.end(resolve)) };
-}
 
 export async function runAnnotate(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['format', 'input', 'output', ...MODEL_OPTIONS, ...LAYOUT_OPTIONS], flags: MODEL_FLAGS });
@@ -29,12 +22,13 @@ export async function runAnnotate(argv: string[]): Promise<number> {
   const input = args.values.input ?? (BIO_EXTENSIONS.has(path.extname(file).toLowerCase()) ? 'bio' : /\.(md|markdown)$/i.test(file) ? 'markdown' : 'text');
   if (!['bio', 'text', 'markdown'].includes(input)) throw new UsageError(`unknown input kind '${input}' (bio, text or markdown)`);
   const engine = await loadEngine(args.values, args.flags);
-  const output = openOutput(args.values.output);
   try {
-    if (input === 'bio') await annotateBio(file, engine, format, args.values, output);
-    else await annotateProse(readFileSync(file, 'utf8'), input === 'markdown' ? 'markdown' : 'plaintext', engine, format, output);
+    await withOutput(args.values.output, (output) =>
+      input === 'bio'
+        ? annotateBio(file, engine, format, args.values, output)
+        : annotateProse(readFileSync(file, 'utf8'), input === 'markdown' ? 'markdown' : 'plaintext', engine, format, output),
+    );
   } finally {
-    await output.close();
     await engine.dispose();
   }
   return 0;
@@ -49,15 +43,18 @@ async function annotateBio(file: string, engine: NerEngine, format: string, valu
     const sentences = pending.filter((i): i is Extract<CorpusItem, { kind: 'sentence' }> => i.kind === 'sentence');
     const predictions = await engine.predict(sentences.map((s) => wordsOf(s.tokens)));
     let k = 0;
+    // One write per chunk: awaiting it stops the run at the first failed write (a full disk).
+    let text = '';
     for (const item of pending) {
       if (item.kind === 'line') {
-        if (format === 'conll') output.write(item.line.text + '\n');
+        if (format === 'conll') text += item.line.text + '\n';
         continue;
       }
       const prediction = predictions[k++];
-      if (format === 'conll') output.write(item.tokens.map((t, i) => `${t.line.text}${separator}${prediction.labels[i]}\n`).join(''));
-      else output.write(JSON.stringify(sentenceJson(wordsOf(item.tokens), prediction)) + '\n');
+      if (format === 'conll') text += item.tokens.map((t, i) => `${t.line.text}${separator}${prediction.labels[i]}\n`).join('');
+      else text += JSON.stringify(sentenceJson(wordsOf(item.tokens), prediction)) + '\n';
     }
+    await output.write(text);
     done += sentences.length;
     process.stderr.write(`\rannotated ${done}/${layout.sentences} sentences`);
     pending = [];
@@ -86,13 +83,10 @@ const round = (x: number) => Math.round(x * 10000) / 10000;
 async function annotateProse(text: string, proseFormat: ProseFormat, engine: NerEngine, format: string, output: Output): Promise<void> {
   const sentences = segmentProse(text, proseFormat);
   const predictions = await engine.predict(sentences.map((s) => s.texts));
-  sentences.forEach((sentence, i) => {
+  const lines = sentences.map((sentence, i) => {
     const { words } = sentence;
     const prediction = predictions[i];
-    if (format === 'conll') {
-      output.write(words.map((w, k) => `${w.text}\t${prediction.labels[k]}\n`).join('') + '\n');
-      return;
-    }
+    if (format === 'conll') return words.map((w, k) => `${w.text}\t${prediction.labels[k]}\n`).join('') + '\n';
     const entities = prediction.spans.map((s) => ({
       start: words[s.start].start,
       end: words[s.end - 1].end,
@@ -100,6 +94,7 @@ async function annotateProse(text: string, proseFormat: ProseFormat, engine: Ner
       text: text.slice(words[s.start].start, words[s.end - 1].end),
       confidence: round(s.confidence),
     }));
-    output.write(JSON.stringify({ start: sentence.start, end: sentence.end, text: text.slice(sentence.start, sentence.end), entities }) + '\n');
+    return JSON.stringify({ start: sentence.start, end: sentence.end, text: text.slice(sentence.start, sentence.end), entities }) + '\n';
   });
+  await output.write(lines.join(''));
 }

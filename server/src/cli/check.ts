@@ -1,8 +1,8 @@
 /** `bioner check`: the editor's checks over files, as text, JSON or SARIF; exit 1 on error-level findings. */
-import { writeFileSync } from 'node:fs';
 import { checkFile } from '../core/checks/checker';
 import { formatJson, formatSarif, formatText, visibleFindings, type FileReport } from '../core/checks/report';
 import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
+import { withOutput } from './output';
 import { VERSION } from './version';
 
 export async function runCheck(argv: string[]): Promise<number> {
@@ -21,8 +21,7 @@ export async function runCheck(argv: string[]): Promise<number> {
   }
   const text =
     format === 'json' ? formatJson(reports, settings.severity) : format === 'sarif' ? formatSarif(reports, settings.severity, VERSION) : formatText(reports, settings.severity);
-  if (args.values.output) writeFileSync(args.values.output, text + '\n');
-  else process.stdout.write(text + '\n');
+  await withOutput(args.values.output, (output) => output.write(text + '\n'));
   const failed = reports.some((r) => r.error || visibleFindings(r.findings, settings.severity).some((f) => settings.severity[f.code] === 'error'));
   return failed ? 1 : 0;
 }

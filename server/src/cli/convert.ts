@@ -1,7 +1,8 @@
 /** `bioner convert`: rewrites a BIO file's tags in IOB2 or IOBES, to stdout or to a new file. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { convertText, type TargetScheme } from '../core/conll/convert';
 import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
+import { withOutput } from './output';
 
 export async function runConvert(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['to', 'output', ...LAYOUT_OPTIONS], flags: [] });
@@ -10,8 +11,7 @@ export async function runConvert(argv: string[]): Promise<number> {
   if (target !== 'IOB2' && target !== 'IOBES') throw new UsageError('--to must be iob2 or iobes');
   const settings = settingsFromArgs(args.values);
   const converted = convertText(readFileSync(args.positional[0], 'utf8'), settings, target as TargetScheme);
-  if (args.values.output) writeFileSync(args.values.output, converted.text);
-  else process.stdout.write(converted.text);
+  await withOutput(args.values.output, (output) => output.write(converted.text));
   process.stderr.write(`${converted.changed} tag(s) changed\n`);
   return 0;
 }

@@ -1,0 +1,126 @@
+/** The CLI's `--output FILE`: written beside the target and renamed over it at the end, or stdout without one. */
+import { randomBytes } from 'node:crypto';
+import { fstatSync, unlinkSync, writeSync } from 'node:fs';
+import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+
+export interface Output {
+  write(text: string): Promise<void>;
+}
+
+/**
+ * Runs `body` with an output: stdout when `file` is undefined, else a temporary file beside `file` that replaces
+ * it only once `body` and every write succeeded. On any failure (a full disk, an error in `body`, Ctrl-C) the
+ * temporary file is removed, so `file` is either the complete new output or what it was before.
+ */
+export async function withOutput<T>(file: string | undefined, body: (output: Output) => Promise<T>): Promise<T> {
+  if (file === undefined) return body({ write: writeStdout });
+  const target = await resolveTarget(file);
+  // Only failures of our own writes name the output: an error reading the input passes through as it is.
+  const fail = (error: unknown, outcome: string) => Promise.reject(isErrno(error) ? new Error(`cannot write ${file}: ${describeErrno(error)}${outcome}`) : error);
+  // A device or FIFO (`--output /dev/stdout`) cannot be replaced by a rename: write to it directly.
+  if (!target.regular) {
+    const handle = await open(target.path, 'w').catch((error) => fail(error, ''));
+    try {
+      return await body({ write: (text) => writeAll(handle, text).catch((error) => fail(error, '')) });
+    } finally {
+      await handle.close();
+    }
+  }
+  const outcome = target.mode === undefined ? `; ${file} was not created` : `; ${file} is unchanged`;
+  const temp = path.join(path.dirname(target.path), `.${path.basename(target.path)}.bioner-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined;
+  track(temp);
+  try {
+    handle = await open(temp, 'wx', target.mode ?? 0o666).catch((error) => fail(error, outcome));
+    const opened = handle;
+    const result = await body({ write: (text) => writeAll(opened, text).catch((error) => fail(error, outcome)) });
+    // Data on disk before the rename: after a crash the target is the old file or the whole new one.
+    await opened.datasync().catch((error) => fail(error, outcome));
+    await opened.close().catch((error) => fail(error, outcome));
+    handle = undefined;
+    await rename(temp, target.path).catch((error) => fail(error, outcome));
+    return result;
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw error;
+  } finally {
+    untrack(temp);
+  }
+}
+
+/** Standard output redirected to a file: Node's stream there ignores a short write, so a full disk would lose
+ * the rest silently; written here with the same loop as `--output`. */
+let stdoutIsFile: boolean | undefined;
+
+/** Waits for the write (a pipe's reader sets the pace). A closed pipe (EPIPE) never settles: stdout's error
+ * handler ends the process with 0, as the reader chose to stop. */
+function writeStdout(text: string): Promise<void> {
+  stdoutIsFile ??= fstatSync(1).isFile();
+  if (stdoutIsFile) {
+    try {
+      const bytes = Buffer.from(text, 'utf8');
+      for (let at = 0; at < bytes.length; ) at += writeSync(1, bytes, at);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(new Error(`cannot write standard output: ${describeErrno(error as NodeJS.ErrnoException)}`));
+    }
+  }
+  return new Promise((resolve, reject) =>
+    void process.stdout.write(text, (error) => {
+      if (!error) resolve();
+      else if ((error as NodeJS.ErrnoException).code !== 'EPIPE') reject(new Error(`cannot write standard output: ${describeErrno(error)}`));
+    }),
+  );
+}
+
+/** A short write is not an error (a nearly full disk gives one before ENOSPC): write the rest. */
+async function writeAll(handle: FileHandle, text: string): Promise<void> {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
+}
+
+/** The file a rename must replace (a symlink's target, so the link stays) and the mode to keep. */
+async function resolveTarget(file: string): Promise<{ path: string; regular: boolean; mode?: number }> {
+  try {
+    const real = await realpath(file);
+    const info = await stat(real);
+    return { path: real, regular: info.isFile(), mode: info.mode & 0o7777 };
+  } catch (error) {
+    if (isErrno(error) && error.code === 'ENOENT') return { path: file, regular: true };
+    throw isErrno(error) ? new Error(`cannot write ${file}: ${describeErrno(error)}`) : error;
+  }
+}
+
+const isErrno = (error: unknown): error is NodeJS.ErrnoException => error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
+
+/** "no space left on device (ENOSPC)", without Node's syscall and temporary path. */
+export function describeErrno(error: NodeJS.ErrnoException): string {
+  const reason = /^[A-Z0-9]+: ([^,]+)/.exec(error.message)?.[1] ?? error.message;
+  return error.code ? `${reason} (${error.code})` : reason;
+}
+
+/** Temporary files not yet renamed: an interrupt removes them before the process ends. */
+const temps = new Set<string>();
+
+function onInterrupt(signal: NodeJS.Signals): void {
+  for (const temp of temps) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Not created yet, or already gone.
+    }
+  }
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
+function track(temp: string): void {
+  if (temps.size === 0) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onInterrupt);
+  temps.add(temp);
+}
+
+function untrack(temp: string): void {
+  temps.delete(temp);
+  if (temps.size === 0) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onInterrupt);
+}
