@@ -1,78 +1,197 @@
-import { DEFAULT_SEVERITY, type DiagnosticCode, type SeverityName } from './diagnostics';
+/** The `bioner.*` settings, declared once: the server's settings type, defaults and validation derive from this table, and so does package.json's configuration (`npm run manifest`). */
+import { DEFAULT_SEVERITY, DIAGNOSTICS, SEVERITY_NAMES } from './diagnostics';
 
-export type SchemeSetting = 'auto' | 'IOB1' | 'IOB2' | 'IOBES' | 'BILOU';
-export type DeviceSetting = 'auto' | 'cpu' | 'cuda' | 'webgpu';
-export type BioPredictionsSetting = 'off' | 'disagreements' | 'all';
-
-/** The `bioner.*` settings the server reads; defaults mirror package.json. */
-export interface BionerSettings {
-  tagColumn: number;
-  scheme: SchemeSetting;
-  maxFileSizeMB: number;
-  maxDiagnostics: number;
-  severity: Record<DiagnosticCode, SeverityName>;
-  /** Model folder; '' is the bundled default model. */
-  modelPath: string;
-  device: DeviceSetting;
-  /** Inference sessions, each in its own worker thread, running batches in parallel. */
-  workers: number;
-  /** CPU threads inside each session. */
-  threads: number;
-  useQuantized: boolean;
-  /** Predicted entities under this confidence carry the lowConfidence modifier. */
-  lowConfidenceThreshold: number;
-  /** The model must be at least this confident to contradict gold tags (model-disagreement). */
-  disagreementThreshold: number;
-  /** Predicted tags beside the gold ones in BIO files, as inlay hints. */
-  bioPredictions: BioPredictionsSetting;
+/** What the manifest and the validation need to know of one setting; keys of the table leave out `bioner.`. */
+interface Declaration<T> {
+  default: T;
+  description: string;
+  /** VS Code's scope; omitted: window. */
+  scope?: 'machine-overridable';
+  /** Names a program or file the extension runs or loads: not taken from an untrusted workspace. */
+  restricted?: true;
+  /** Read by the client only: not part of `BionerSettings`. */
+  clientOnly?: true;
 }
 
-export const DEFAULT_SETTINGS: BionerSettings = {
-  tagColumn: -1,
-  scheme: 'auto',
-  maxFileSizeMB: 20,
-  maxDiagnostics: 1000,
-  severity: { ...DEFAULT_SEVERITY },
-  modelPath: '',
-  device: 'auto',
+export type SettingDeclaration =
+  | (Declaration<string> & { type: 'string'; enum?: readonly string[] })
+  | (Declaration<number> & { type: 'integer' | 'number'; minimum?: number; exclusiveMinimum?: number; maximum?: number })
+  | (Declaration<boolean> & { type: 'boolean' })
+  | (Declaration<readonly string[]> & { type: 'array' })
+  /** One value out of `enum` per property, each property with its own description. */
+  | (Declaration<Readonly<Record<string, string>>> & { type: 'object'; properties: Readonly<Record<string, { description: string }>>; enum: readonly string[] });
+
+/** "a, b or c": allowed values in prose (descriptions, CLI messages). */
+export function oneOf(values: readonly string[]): string {
+  return values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+}
+
+/** Languages whose documents get model predictions unless `bioner.proseLanguages` says otherwise. */
+export const DEFAULT_PROSE_LANGUAGES = ['plaintext', 'markdown'];
+
+export const SETTINGS = {
+  tagColumn: { type: 'integer', default: -1, description: 'Column that holds the BIO tag: -1 is the last column, 0 the first.' },
+  scheme: {
+    type: 'string',
+    enum: ['auto', 'IOB1', 'IOB2', 'IOBES', 'BILOU'],
+    default: 'auto',
+    description: 'Tagging scheme of BIO files; auto detects it per file.',
+  },
+  maxFileSizeMB: {
+    type: 'number',
+    default: 20,
+    exclusiveMinimum: 0,
+    description: 'Files larger than this (in MB) get only a notice; check them with the `bioner check` CLI, which streams.',
+  },
+  maxDiagnostics: { type: 'integer', default: 1000, minimum: 1, description: 'Most diagnostics published for one file.' },
+  severity: {
+    type: 'object',
+    properties: DIAGNOSTICS,
+    enum: SEVERITY_NAMES,
+    default: DEFAULT_SEVERITY,
+    description: `Severity of each diagnostic code (${oneOf(SEVERITY_NAMES)}).`,
+  },
+  'trace.server': {
+    type: 'string',
+    enum: ['off', 'messages', 'verbose'],
+    default: 'off',
+    description: 'Traces the communication between VS Code and the BioNER language server.',
+    clientOnly: true,
+  },
+  modelPath: {
+    type: 'string',
+    default: '',
+    scope: 'machine-overridable',
+    restricted: true,
+    description: 'Model folder (config.json, tokenizer.json, onnx/model.onnx). Empty: the bundled default model.',
+  },
+  device: {
+    type: 'string',
+    enum: ['auto', 'cpu', 'cuda', 'webgpu'],
+    default: 'auto',
+    description:
+      'Where the model runs. auto uses CUDA when an NVIDIA GPU is present, else the CPU; a device that fails falls back to the CPU and the status bar says why.',
+  },
   // Two one-thread sessions: the LSTMs of the default model run step by step, so a second session doubles
   // throughput on two cores where a second thread inside one session adds nothing (bench, 27 Nov 2026).
-  workers: 2,
-  threads: 1,
-  useQuantized: false,
-  lowConfidenceThreshold: 0.6,
-  disagreementThreshold: 0.9,
-  bioPredictions: 'disagreements',
-};
+  workers: {
+    type: 'integer',
+    default: 2,
+    minimum: 1,
+    maximum: 16,
+    description: 'Inference sessions of the model, each in its own worker thread, running batches in parallel (each holds a copy of the model).',
+  },
+  threads: { type: 'integer', default: 1, minimum: 1, maximum: 64, description: 'CPU threads inside each inference session.' },
+  useQuantized: { type: 'boolean', default: false, description: 'Use onnx/model_quantized.onnx (int8) when the model folder has one.' },
+  lowConfidenceThreshold: {
+    type: 'number',
+    default: 0.6,
+    minimum: 0,
+    maximum: 1,
+    description: 'Predicted entities under this confidence get the lowConfidence modifier.',
+  },
+  disagreementThreshold: {
+    type: 'number',
+    default: 0.9,
+    minimum: 0,
+    maximum: 1,
+    description: 'In BIO files, the model must be at least this confident to report a model-disagreement with the gold tags.',
+  },
+  // The client reads it once and passes it in the initialization options: it decides which documents are synchronised.
+  proseLanguages: {
+    type: 'array',
+    default: DEFAULT_PROSE_LANGUAGES,
+    description: 'Languages whose documents get entity predictions (reload the window after a change).',
+    clientOnly: true,
+  },
+  bioPredictions: {
+    type: 'string',
+    enum: ['off', 'disagreements', 'all'],
+    default: 'disagreements',
+    description: "Show the model's tag beside the gold tag in BIO files (inlay hints): nowhere, where they differ, or everywhere.",
+  },
+  pythonPath: {
+    type: 'string',
+    default: '',
+    scope: 'machine-overridable',
+    restricted: true,
+    description:
+      'Python interpreter for fine-tuning (needs torch, onnx, onnxruntime, tokenizers; transformers and peft for Hugging Face checkpoints). Empty: /usr/bin/python3 on Linux, else python3.',
+    clientOnly: true,
+  },
+  'training.maxMinutes': {
+    type: 'number',
+    default: 30,
+    minimum: 0.1,
+    description: 'Time budget of a fine-tuning run; the best model so far is exported when it runs out.',
+    clientOnly: true,
+  },
+  'training.extraArgs': {
+    type: 'array',
+    default: [],
+    restricted: true,
+    description: 'Further arguments for the trainer (python -m training.train --help), e.g. ["--preset", "small"].',
+    clientOnly: true,
+  },
+} as const satisfies Record<string, SettingDeclaration>;
 
-/** Fills what a client left out (or sent with the wrong type) with defaults. */
-export function resolveSettings(raw: Partial<BionerSettings> | undefined | null): BionerSettings {
-  const r = raw ?? {};
-  const pick = <T>(value: unknown, fallback: T, ok: (v: unknown) => boolean): T => (ok(value) ? (value as T) : fallback);
-  const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  const count = (value: unknown, fallback: number, max: number) =>
-    Math.trunc(pick(value, fallback, (v) => isNumber(v) && (v as number) >= 1 && (v as number) <= max));
-  const severity = { ...DEFAULT_SEVERITY };
-  for (const [code, value] of Object.entries(r.severity ?? {})) {
-    if (code in severity && ['error', 'warning', 'information', 'hint', 'off'].includes(value as string)) {
-      severity[code as DiagnosticCode] = value as SeverityName;
-    }
-  }
-  return {
-    tagColumn: Math.trunc(pick(r.tagColumn, DEFAULT_SETTINGS.tagColumn, isNumber)),
-    scheme: pick(r.scheme, DEFAULT_SETTINGS.scheme, (v) => ['auto', 'IOB1', 'IOB2', 'IOBES', 'BILOU'].includes(v as string)),
-    maxFileSizeMB: pick(r.maxFileSizeMB, DEFAULT_SETTINGS.maxFileSizeMB, (v) => isNumber(v) && (v as number) > 0),
-    maxDiagnostics: pick(r.maxDiagnostics, DEFAULT_SETTINGS.maxDiagnostics, (v) => isNumber(v) && (v as number) > 0),
-    severity,
-    modelPath: pick(r.modelPath, DEFAULT_SETTINGS.modelPath, (v) => typeof v === 'string'),
-    device: pick(r.device, DEFAULT_SETTINGS.device, (v) => ['auto', 'cpu', 'cuda', 'webgpu'].includes(v as string)),
-    workers: count(r.workers, DEFAULT_SETTINGS.workers, 16),
-    threads: count(r.threads, DEFAULT_SETTINGS.threads, 64),
-    useQuantized: pick(r.useQuantized, DEFAULT_SETTINGS.useQuantized, (v) => typeof v === 'boolean'),
-    lowConfidenceThreshold: pick(r.lowConfidenceThreshold, DEFAULT_SETTINGS.lowConfidenceThreshold, isProbability),
-    disagreementThreshold: pick(r.disagreementThreshold, DEFAULT_SETTINGS.disagreementThreshold, isProbability),
-    bioPredictions: pick(r.bioPredictions, DEFAULT_SETTINGS.bioPredictions, (v) => ['off', 'disagreements', 'all'].includes(v as string)),
-  };
+type Settings = typeof SETTINGS;
+
+/** The value a declaration allows. */
+type ValueOf<D> = D extends { type: 'object'; properties: infer P; enum: readonly (infer V)[] }
+  ? Record<keyof P, V>
+  : D extends { enum: readonly (infer V)[] }
+    ? V
+    : D extends { type: 'string' }
+      ? string
+      : D extends { type: 'integer' | 'number' }
+        ? number
+        : D extends { type: 'boolean' }
+          ? boolean
+          : D extends { type: 'array' }
+            ? string[]
+            : never;
+
+type ServerKey = { [K in keyof Settings]: Settings[K] extends { clientOnly: true } ? never : K }[keyof Settings];
+
+/** The settings the server reads. */
+export type BionerSettings = { [K in ServerKey]: ValueOf<Settings[K]> };
+
+export type SchemeSetting = BionerSettings['scheme'];
+export type DeviceSetting = BionerSettings['device'];
+export type BioPredictionsSetting = BionerSettings['bioPredictions'];
+
+const SERVER_KEYS = (Object.keys(SETTINGS) as (keyof Settings)[]).filter((key): key is ServerKey => !('clientOnly' in SETTINGS[key]));
+
+/** Fills what a client left out (or sent with the wrong type or out of range) with defaults; integers are truncated. */
+export function resolveSettings(raw: { readonly [K in ServerKey]?: unknown } | undefined | null): BionerSettings {
+  const given: Partial<Record<ServerKey, unknown>> = raw ?? {};
+  return Object.fromEntries(SERVER_KEYS.map((key) => [key, resolve(SETTINGS[key], given[key])])) as BionerSettings;
 }
 
-const isProbability = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+export const DEFAULT_SETTINGS: BionerSettings = resolveSettings(undefined);
+
+function resolve(declaration: Exclude<SettingDeclaration, { type: 'array' }>, value: unknown): unknown {
+  switch (declaration.type) {
+    case 'object': {
+      // Each property on its own: one wrong severity keeps the others.
+      const given = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+      return Object.fromEntries(
+        Object.keys(declaration.properties).map((key) => [key, declaration.enum.includes(given[key] as string) ? given[key] : declaration.default[key]]),
+      );
+    }
+    case 'integer':
+    case 'number':
+      if (typeof value !== 'number' || !inRange(declaration, value)) return declaration.default;
+      return declaration.type === 'integer' ? Math.trunc(value) : value;
+    case 'string':
+      return typeof value === 'string' && (!declaration.enum || declaration.enum.includes(value)) ? value : declaration.default;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : declaration.default;
+  }
+}
+
+function inRange(declaration: { minimum?: number; exclusiveMinimum?: number; maximum?: number }, value: number): boolean {
+  const { minimum = -Infinity, exclusiveMinimum = -Infinity, maximum = Infinity } = declaration;
+  return Number.isFinite(value) && value >= minimum && value > exclusiveMinimum && value <= maximum;
+}

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LANGUAGE_ID } from '@common/protocol';
+import { SETTINGS } from '@common/settings';
 import { checkPython, startTraining, type TrainEvent, type TrainRequest } from '../../../server/src/core/train/trainer';
 
 const SCRATCH = 'Compact model from scratch';
@@ -26,7 +27,9 @@ export function registerFineTune(output: vscode.OutputChannel): vscode.Disposabl
       if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'bioner.pythonPath');
       return;
     }
-    await train(python, { ...request, maxMinutes: config.get<number>('training.maxMinutes', 30), extra: config.get<string[]>('training.extraArgs', []) }, output);
+    const maxMinutes = config.get<number>('training.maxMinutes', SETTINGS['training.maxMinutes'].default);
+    const extra = config.get<string[]>('training.extraArgs', [...SETTINGS['training.extraArgs'].default]);
+    await train(python, { ...request, maxMinutes, extra }, output);
   });
 }
 

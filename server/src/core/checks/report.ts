@@ -1,7 +1,6 @@
 /** Renders findings of the `check` command as text, JSON or SARIF 2.1.0. */
-import { DIAGNOSTIC_CODES, type DiagnosticCode, type SeverityName } from '@common/diagnostics';
+import { DIAGNOSTIC_CODES, DIAGNOSTICS, type DiagnosticCode, type SeverityName } from '@common/diagnostics';
 import type { Finding } from './finding';
-import { RULE_HELP } from './rules';
 
 export interface FileReport {
   path: string;
@@ -105,7 +104,7 @@ export function formatSarif(reports: FileReport[], severity: Severities, toolVer
               informationUri: 'https://example.invalid/bioner',
               rules: DIAGNOSTIC_CODES.map((code) => ({
                 id: code,
-                shortDescription: { text: RULE_HELP[code] },
+                shortDescription: { text: DIAGNOSTICS[code].description },
                 defaultConfiguration: { level: SARIF_LEVEL[severity[code]] },
               })),
             },
