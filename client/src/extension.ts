@@ -2,7 +2,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { DEFAULT_PROSE_LANGUAGES, FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, type FileTooLargeParams, type ModelStatus } from '@common/protocol';
+import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, type FileTooLargeParams } from '@common/protocol';
+import { DEFAULT_PROSE_LANGUAGES } from '@common/settings';
 import { registerConvertCommands } from './commands/convert';
 import { registerFineTune } from './commands/fineTune';
 import { registerReloadModel } from './commands/reloadModel';
@@ -39,8 +40,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     registerSelectModel(),
     registerReloadModel(client),
     ...registerConvertCommands(),
-    client.onNotification(FILE_TOO_LARGE_NOTIFICATION, (params: FileTooLargeParams) => void warnFileTooLarge(params)),
-    client.onNotification(MODEL_STATUS_NOTIFICATION, (status: ModelStatus) => statusBar.show(status)),
+    client.onNotification(FILE_TOO_LARGE_NOTIFICATION, (params) => void warnFileTooLarge(params)),
+    client.onNotification(MODEL_STATUS_NOTIFICATION, (status) => statusBar.show(status)),
   );
   await client.start();
 }

@@ -55,7 +55,7 @@ async function tokensOf(uri: string): Promise<Token[]> {
 test('the status notification says which model runs on which device', async () => {
   server.open('file:///status.md', 'Breast cancer.\n', 'markdown');
   await tokensOf('file:///status.md');
-  const statuses = server.notifications(MODEL_STATUS_NOTIFICATION) as ModelStatus[];
+  const statuses = server.notifications(MODEL_STATUS_NOTIFICATION.method) as ModelStatus[];
   const ready = statuses.find((s) => s.state === 'ready');
   assert.ok(ready, `no ready status in ${JSON.stringify(statuses)}`);
   assert.equal(ready.model, path.basename(TEST_MODEL));
@@ -138,7 +138,7 @@ test('a broken model folder degrades to the model-free features with a visible e
     broken.open(uri, bio('a O', 'b I-X'));
     assert.deepEqual((await published).diagnostics.map((d) => d.code), ['invalid-start']);
     await broken.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
-    const error = (broken.notifications(MODEL_STATUS_NOTIFICATION) as ModelStatus[]).find((s) => s.state === 'error');
+    const error = (broken.notifications(MODEL_STATUS_NOTIFICATION.method) as ModelStatus[]).find((s) => s.state === 'error');
     assert.ok(error, 'no error status');
     assert.match(error.message ?? '', /\/nonexistent\/model is not a usable model folder:\n- the folder does not exist\n.*work without a model/);
   } finally {

@@ -138,7 +138,7 @@ test('files over bioner.maxFileSizeMB get a notice instead of a check', async ()
     const published = small.diagnostics(uri);
     small.open(uri, ERRORS.repeat(20));
     assert.deepEqual((await published).diagnostics, []);
-    assert.equal(small.notifications(FILE_TOO_LARGE_NOTIFICATION).length, 1);
+    assert.equal(small.notifications(FILE_TOO_LARGE_NOTIFICATION.method).length, 1);
   } finally {
     await small.stop();
   }
