@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /** The `bioner` command line; every command sits on the same core modules as the language server. */
-import { runAnnotate } from './cli/annotate';
+import { oneOf, SETTINGS } from '@common/settings';
+import { ANNOTATE_FORMATS, INPUT_KINDS, runAnnotate } from './cli/annotate';
 import { UsageError } from './cli/args';
-import { runCheck } from './cli/check';
+import { CHECK_FORMATS, runCheck } from './cli/check';
 import { runConvert } from './cli/convert';
 import { runEval } from './cli/eval';
 import { describeErrno } from './cli/output';
@@ -12,9 +13,9 @@ import { VERSION } from './cli/version';
 const USAGE = `bioner ${VERSION}: biomedical NER and BIO/CoNLL checking
 
 Usage:
-  bioner check FILES… [--format text|json|sarif] [--output FILE] [--tag-column N] [--scheme S]
+  bioner check FILES… [--format ${CHECK_FORMATS.enum.join('|')}] [--output FILE] [--tag-column N] [--scheme S]
       Runs the editor's checks; exits 1 when an error-level finding exists.
-  bioner annotate FILE [--model DIR] [--format conll|jsonl] [--input bio|text|markdown] [--output FILE]
+  bioner annotate FILE [--model DIR] [--format ${ANNOTATE_FORMATS.enum.join('|')}] [--input ${INPUT_KINDS.join('|')}] [--output FILE]
       Tags a BIO file (predicted tag appended as the last column) or prose (one sentence per line in jsonl).
   bioner eval GOLD [--pred FILE | --model DIR] [--json]
       Strict and relaxed entity P/R/F1: overall, per type and per entity length (1, 2, >=3 tokens).
@@ -23,9 +24,9 @@ Usage:
   bioner convert FILE --to iob2|iobes [--output FILE]
       Rewrites the tags in another scheme; prints to stdout unless --output is given.
 
-Model options (annotate, eval): --device auto|cpu|cuda|webgpu, --workers N, --threads N, --quantized,
+Model options (annotate, eval): --device ${SETTINGS.device.enum.join('|')}, --workers N, --threads N, --quantized,
   --heads NAME[,NAME…]
-S is auto, IOB1, IOB2, IOBES or BILOU; N for --tag-column is the tag's column (-1: the last).`;
+S is ${oneOf(SETTINGS.scheme.enum)}; N for --tag-column is the tag's column (-1: the last).`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   check: runCheck,

@@ -5,7 +5,7 @@ import { readCorpus, scanLayout, wordsOf, type CorpusItem } from '../core/conll/
 import type { NerEngine, SentencePrediction } from '../core/ner/engine';
 import type { ProseFormat } from '../core/prose/mask';
 import { segmentProse } from '../core/prose/segment';
-import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
+import { choice, LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
 import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS } from './model';
 import { withOutput, type Output } from './output';
 
@@ -13,14 +13,16 @@ const BIO_EXTENSIONS = new Set(['.bio', '.iob', '.iob2', '.bioes', '.iobes', '.b
 /** Sentences sent to the engine at once: enough to batch by length, little enough to stream. */
 const CHUNK = 512;
 
+export const ANNOTATE_FORMATS = { enum: ['conll', 'jsonl'], default: 'conll' } as const;
+export const INPUT_KINDS = ['bio', 'text', 'markdown'] as const;
+
 export async function runAnnotate(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['format', 'input', 'output', ...MODEL_OPTIONS, ...LAYOUT_OPTIONS], flags: MODEL_FLAGS });
   if (args.positional.length !== 1) throw new UsageError('annotate takes one file');
   const [file] = args.positional;
-  const format = args.values.format ?? 'conll';
-  if (format !== 'conll' && format !== 'jsonl') throw new UsageError(`unknown format '${format}' (conll or jsonl)`);
-  const input = args.values.input ?? (BIO_EXTENSIONS.has(path.extname(file).toLowerCase()) ? 'bio' : /\.(md|markdown)$/i.test(file) ? 'markdown' : 'text');
-  if (!['bio', 'text', 'markdown'].includes(input)) throw new UsageError(`unknown input kind '${input}' (bio, text or markdown)`);
+  const format = choice(args.values, 'format', ANNOTATE_FORMATS);
+  const guessed = BIO_EXTENSIONS.has(path.extname(file).toLowerCase()) ? 'bio' : /\.(md|markdown)$/i.test(file) ? 'markdown' : 'text';
+  const input = choice(args.values, 'input', { enum: INPUT_KINDS, default: guessed });
   const engine = await loadEngine(args.values, args.flags);
   try {
     await withOutput(args.values.output, (output) =>

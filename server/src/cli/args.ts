@@ -1,5 +1,5 @@
 /** A small argument parser: positional arguments, `--name value` / `--name=value` options and flags. */
-import { resolveSettings, type BionerSettings } from '@common/settings';
+import { oneOf, resolveSettings, SETTINGS, type BionerSettings } from '@common/settings';
 
 export class UsageError extends Error {}
 
@@ -34,7 +34,18 @@ export const LAYOUT_OPTIONS = ['tag-column', 'scheme'];
 export function settingsFromArgs(values: Record<string, string | undefined>): BionerSettings {
   const tagColumn = values['tag-column'];
   if (tagColumn !== undefined && !/^-?\d+$/.test(tagColumn)) throw new UsageError(`--tag-column takes an integer, not '${tagColumn}'`);
-  const scheme = values.scheme;
-  if (scheme && !['auto', 'IOB1', 'IOB2', 'IOBES', 'BILOU'].includes(scheme)) throw new UsageError(`unknown scheme '${scheme}'`);
-  return resolveSettings({ tagColumn: tagColumn === undefined ? undefined : Number(tagColumn), scheme: scheme as BionerSettings['scheme'] });
+  return resolveSettings({ tagColumn: tagColumn === undefined ? undefined : Number(tagColumn), scheme: choice(values, 'scheme', SETTINGS.scheme) });
+}
+
+/** An option taking one of a few values, declared like a setting. */
+export interface Choice<T extends string> {
+  enum: readonly T[];
+  default: T;
+}
+
+/** The value of option `name`: one of `allowed`, its default when the option is absent. */
+export function choice<T extends string>(values: Record<string, string | undefined>, name: string, allowed: Choice<T>): T {
+  const value = values[name] ?? allowed.default;
+  if (!(allowed.enum as readonly string[]).includes(value)) throw new UsageError(`unknown ${name} '${value}' (${oneOf(allowed.enum)})`);
+  return value as T;
 }

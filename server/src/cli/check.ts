@@ -1,15 +1,16 @@
 /** `bioner check`: the editor's checks over files, as text, JSON or SARIF; exit 1 on error-level findings. */
 import { checkFile } from '../core/checks/checker';
 import { formatJson, formatSarif, formatText, visibleFindings, type FileReport } from '../core/checks/report';
-import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
+import { choice, LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
 import { withOutput } from './output';
 import { VERSION } from './version';
+
+export const CHECK_FORMATS = { enum: ['text', 'json', 'sarif'], default: 'text' } as const;
 
 export async function runCheck(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['format', 'output', ...LAYOUT_OPTIONS], flags: [] });
   if (args.positional.length === 0) throw new UsageError('check needs at least one file');
-  const format = args.values.format ?? 'text';
-  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format '${format}' (text, json or sarif)`);
+  const format = choice(args.values, 'format', CHECK_FORMATS);
   const settings = settingsFromArgs(args.values);
   const reports: FileReport[] = [];
   for (const path of args.positional) {

@@ -1,9 +1,9 @@
 /** Model options shared by the commands that run a model, and the bundled default model's place. */
 import { existsSync } from 'node:fs';
+import { SETTINGS } from '@common/settings';
 import { NerEngine } from '../core/ner/engine';
 import { DEFAULT_MODEL_DIR } from '../core/ner/modelFolder';
-import type { Device } from '../core/ner/workerProtocol';
-import { UsageError } from './args';
+import { choice, UsageError } from './args';
 
 export const MODEL_OPTIONS = ['model', 'device', 'workers', 'threads', 'heads'];
 export const MODEL_FLAGS = ['quantized'];
@@ -11,8 +11,7 @@ export const MODEL_FLAGS = ['quantized'];
 export async function loadEngine(values: Record<string, string | undefined>, flags: Set<string>): Promise<NerEngine> {
   const dir = values.model ?? DEFAULT_MODEL_DIR;
   if (!values.model && !existsSync(dir)) throw new Error(`the bundled default model is missing (${dir}); pass --model DIR`);
-  const device = (values.device ?? 'auto') as Device;
-  if (!['auto', 'cpu', 'cuda', 'webgpu'].includes(device)) throw new UsageError(`unknown device '${device}' (auto, cpu, cuda or webgpu)`);
+  const device = choice(values, 'device', SETTINGS.device);
   const workers = positiveInteger(values, 'workers');
   const threads = positiveInteger(values, 'threads');
   const heads = values.heads?.split(',').map((name) => name.trim());
