@@ -3,9 +3,6 @@ import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
 
 export const LANGUAGE_ID = 'bio';
 
-/** The client passes `bioner.proseLanguages` in the initialization options; the server falls back to these. */
-export { DEFAULT_PROSE_LANGUAGES } from './settings';
-
 export interface FileTooLargeParams {
   uri: string;
   sizeMB: number;

@@ -9,8 +9,8 @@ import {
   type SemanticTokens,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DEFAULT_PROSE_LANGUAGES, FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, RELOAD_MODEL_REQUEST, type FileTooLargeParams } from '@common/protocol';
-import type { BionerSettings } from '@common/settings';
+import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, RELOAD_MODEL_REQUEST, type FileTooLargeParams } from '@common/protocol';
+import { DEFAULT_PROSE_LANGUAGES, type BionerSettings } from '@common/settings';
 import { analyzeConll, type ConllAnalysis } from './core/conll/analysis';
 import type { Finding } from './core/checks/finding';
 import type { PredictOptions } from './core/ner/engine';

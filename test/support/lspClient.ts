@@ -1,7 +1,7 @@
 /** Starts `node dist/server.js --stdio` and speaks LSP to it, as an editor would. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { ROOT } from './fixtures';
 
@@ -12,6 +12,14 @@ export interface ServerSession {
   diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
   /** Notifications of a method received so far. */
   notifications(method: string): unknown[];
+  /** Resolves with the first notification of `method`, from now on, that `accept` takes. */
+  nextNotification<P>(method: string, accept?: (params: P) => boolean): Promise<P>;
+  /** Methods of the server-to-client requests received so far, answered or not. */
+  requests(): string[];
+  /** What the server wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves when the process ends: its exit code, or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   open(uri: string, text: string, languageId?: string, version?: number): void;
   change(uri: string, version: number, text: string): void;
   /** An incremental change, as editors send while typing. */
@@ -19,8 +27,40 @@ export interface ServerSession {
   stop(): Promise<void>;
 }
 
-export async function startServer(options: { configuration?: Record<string, unknown>; initializationOptions?: Record<string, unknown> } = {}): Promise<ServerSession> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+export interface StartOptions {
+  /** Answers to workspace/configuration (read at each request, so a test may change it); none: not declared. */
+  configuration?: Record<string, unknown>;
+  initializationOptions?: Record<string, unknown>;
+  /**
+   * Declares no optional capability at all (no configuration, refreshes, progress, semantic tokens, inlay hints) and
+   * answers every server-to-client request MethodNotFound, as plain clients such as Neovim 0.7 do.
+   */
+  minimal?: boolean;
+  /** Declares the usual capabilities but answers every server-to-client request with an error. */
+  rejectRequests?: boolean;
+}
+
+const FULL_CAPABILITIES = {
+  workspace: { semanticTokens: { refreshSupport: true }, inlayHint: { refreshSupport: true }, didChangeConfiguration: { dynamicRegistration: true } },
+  window: { workDoneProgress: true },
+  textDocument: {
+    semanticTokens: { requests: { full: true, range: true }, tokenTypes: [], tokenModifiers: [], formats: ['relative'] },
+    inlayHint: {},
+    publishDiagnostics: { relatedInformation: true, versionSupport: true },
+    codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source'] } } },
+    hover: { contentFormat: ['markdown'] },
+    documentSymbol: { hierarchicalDocumentSymbolSupport: true },
+  },
+};
+
+export async function startServer(options: StartOptions = {}): Promise<ServerSession> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    process.stderr.write(chunk);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const published: PublishDiagnosticsParams[] = [];
   const waiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
@@ -34,32 +74,42 @@ export async function startServer(options: { configuration?: Record<string, unkn
       }
     }
   });
-  const record = (method: string, params: unknown) => received.set(method, [...(received.get(method) ?? []), params]);
+  const listeners: { method: string; accept: (params: never) => boolean; resolve: (params: never) => void }[] = [];
+  const record = (method: string, params: unknown) => {
+    received.set(method, [...(received.get(method) ?? []), params]);
+    for (const listener of [...listeners]) {
+      if (listener.method === method && listener.accept(params as never)) {
+        listeners.splice(listeners.indexOf(listener), 1);
+        listener.resolve(params as never);
+      }
+    }
+  };
   connection.onNotification(record);
   // jsonrpc routes $/progress to per-token handlers; the client registers none, so it arrives here.
   connection.onUnhandledProgress((params) => record('$/progress', params));
   const configuration = options.configuration;
-  connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map(() => configuration ?? {}));
-  connection.onRequest('client/registerCapability', () => null);
-  connection.onRequest('window/workDoneProgress/create', () => null);
-  connection.onRequest('workspace/semanticTokens/refresh', () => null);
-  connection.onRequest('workspace/inlayHint/refresh', () => null);
+  const requests: string[] = [];
+  const answers: Record<string, (params: never) => unknown> = options.minimal || options.rejectRequests
+    ? {}
+    : {
+        'workspace/configuration': (params: { items: unknown[] }) => params.items.map(() => configuration ?? {}),
+        'client/registerCapability': () => null,
+        'window/workDoneProgress/create': () => null,
+        'workspace/semanticTokens/refresh': () => null,
+        'workspace/inlayHint/refresh': () => null,
+      };
+  connection.onRequest((method, params) => {
+    requests.push(method);
+    const answer = answers[method];
+    if (!answer) throw new ResponseError(options.rejectRequests ? ErrorCodes.InternalError : ErrorCodes.MethodNotFound, `Unhandled method ${method}`);
+    return answer(params as never);
+  });
   connection.listen();
   await connection.sendRequest('initialize', {
     processId: process.pid,
     rootUri: null,
     initializationOptions: options.initializationOptions,
-    capabilities: {
-      workspace: { configuration: configuration !== undefined, semanticTokens: { refreshSupport: true }, inlayHint: { refreshSupport: true } },
-      window: { workDoneProgress: true },
-      textDocument: {
-        semanticTokens: { requests: { full: true, range: true }, tokenTypes: [], tokenModifiers: [], formats: ['relative'] },
-        publishDiagnostics: { relatedInformation: true, versionSupport: true },
-        codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source'] } } },
-        hover: { contentFormat: ['markdown'] },
-        documentSymbol: { hierarchicalDocumentSymbolSupport: true },
-      },
-    },
+    capabilities: options.minimal ? {} : { ...FULL_CAPABILITIES, workspace: { ...FULL_CAPABILITIES.workspace, configuration: configuration !== undefined } },
   });
   await connection.sendNotification('initialized', {});
   return {
@@ -67,6 +117,11 @@ export async function startServer(options: { configuration?: Record<string, unkn
     process: child,
     diagnostics: (uri, version) => new Promise((resolve) => waiters.push({ uri, version, resolve })),
     notifications: (method) => received.get(method) ?? [],
+    nextNotification: <P>(method: string, accept: (params: P) => boolean = () => true) =>
+      new Promise<P>((resolve) => listeners.push({ method, accept: accept as (params: never) => boolean, resolve: resolve as (params: never) => void })),
+    requests: () => [...requests],
+    stderr: () => stderr,
+    exited,
     open: (uri, text, languageId = 'bio', version = 1) =>
       void connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version, text } }),
     change: (uri, version, text) => void connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] }),
@@ -75,7 +130,7 @@ export async function startServer(options: { configuration?: Record<string, unkn
       await connection.sendRequest('shutdown');
       await connection.sendNotification('exit');
       connection.dispose();
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+      await exited;
     },
   };
 }
