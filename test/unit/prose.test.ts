@@ -70,3 +70,21 @@ test('the segmenter reuses unchanged paragraphs and gives the same result as a f
   assert.equal(after[2].texts, before[2].texts);
   assert.equal(after[2].start, before[2].start + 'Changed '.length);
 });
+
+test('long lines are segmented in linear time, with the same masking and blocks', { timeout: 120_000 }, () => {
+  // Each took minutes at this size: an e-mail match tried at every word boundary of a run, a rescan of the rest per
+  // unclosed comment, a look-behind at every position of a Markdown line, and a walk over every part of a dotted run.
+  const inputs: [string, 'plaintext' | 'markdown'][] = [
+    [`${'a.'.repeat(1 << 18)} End.`, 'plaintext'],
+    ['<!--'.repeat(1 << 17), 'markdown'],
+    [`${'x'.repeat(1 << 19)}\n# Heading\nText`, 'markdown'],
+  ];
+  for (const [text, format] of inputs) {
+    const started = Date.now();
+    segmentProse(text, format);
+    assert.ok(Date.now() - started < 5000, `${JSON.stringify(text.slice(0, 8))}… took ${Date.now() - started} ms`);
+  }
+  assert.deepEqual(sentences('# Title\nBody text', 'markdown'), ['Title', 'Body text']);
+  assert.deepEqual(sentences('<!-- a --> kept <!-- b', 'markdown'), ['kept < ! - - b']);
+  assert.deepEqual(sentences('Mail x.y@example.org or take p.r.n. Doses vary. Then x.p.r.n. Next.'), ['Mail or take p . r . n . Doses vary .', 'Then x . p . r . n .', 'Next .']);
+});

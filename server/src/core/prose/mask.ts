@@ -5,8 +5,11 @@
 
 export type ProseFormat = 'plaintext' | 'markdown';
 
-/** URLs (not their sentence-final punctuation), e-mail addresses and DOIs. */
-const URL = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>()\]]*(?:\([^\s<>()]*\)[^\s<>()\]]*)*[^\s<>()\].,;:!?'"]|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|\bdoi:\s?\S+[^\s.,;:]/gi;
+/**
+ * URLs (not their sentence-final punctuation), e-mail addresses and DOIs. An address starts where a run of its
+ * characters starts: tried at every word boundary inside the run, a long run without '@' ("a.a.a…") took quadratic time.
+ */
+const URL = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>()\]]*(?:\([^\s<>()]*\)[^\s<>()\]]*)*[^\s<>()\].,;:!?'"]|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|\bdoi:\s?\S+[^\s.,;:]/gi;
 
 function blank(text: string): string {
   return text.replace(/[^\r\n]/g, ' ');
@@ -26,7 +29,7 @@ export function maskNonProse(text: string, format: ProseFormat): string {
   if (format === 'plaintext') return maskPattern(text, URL);
   let masked = maskFrontMatter(text);
   masked = maskCodeBlocks(masked);
-  masked = maskPattern(masked, /<!--[\s\S]*?-->/g);
+  masked = maskComments(masked);
   masked = maskPattern(masked, /``[^\r\n]+?``|`[^`\r\n]+`/g);
   masked = maskPattern(masked, /<\/?[A-Za-z][^<>]*>/g);
   // Link and image destinations, reference definitions, then bare URLs.
@@ -34,6 +37,20 @@ export function maskNonProse(text: string, format: ProseFormat): string {
   masked = maskPattern(masked, /^ {0,3}(\[[^\]\r\n]+\]:\s*\S+.*)$/gm);
   masked = maskPattern(masked, URL);
   return maskMarkup(masked);
+}
+
+/** HTML comments, each to the first `-->` after it: by indexOf, as a lazy regex rescans the rest of the text for every unclosed `<!--`. */
+function maskComments(text: string): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (let open = text.indexOf('<!--'); open >= 0; open = text.indexOf('<!--', at)) {
+    const close = text.indexOf('-->', open + 4);
+    if (close < 0) break;
+    parts.push(text.slice(at, open), blank(text.slice(open, close + 3)));
+    at = close + 3;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }
 
 /** YAML (---) or TOML (+++) front matter at the very start. */

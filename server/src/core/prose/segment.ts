@@ -52,6 +52,9 @@ const ABBREVIATIONS = new Set([
   'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'u.s', 'e.u', 'u.k',
 ]);
 
+/** Words and periods in the longest abbreviation ("p.r.n" has five). */
+const LONGEST_ABBREVIATION = Math.max(...[...ABBREVIATIONS].map((a) => a.split('.').length * 2 - 1));
+
 const WORD = /[\p{L}\p{N}\p{M}]+|[^\s\p{L}\p{N}\p{M}]/gu;
 
 export function segmentProse(text: string, format: ProseFormat): ProseSentence[] {
@@ -99,7 +102,12 @@ function segmentParagraph(masked: string): ProseSentence[] {
 
 /** Paragraphs: text between blank lines; in Markdown also each heading, list item, quote and table row. */
 function* blocks(text: string, masked: string, format: ProseFormat): Generator<{ start: number; end: number }> {
-  const breaks = format === 'markdown' ? /\r?\n[ \t]*(?:\r?\n[ \t]*)+|\r?\n(?= {0,3}(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\|))|(?<=^ {0,3}#{1,6}\s[^\n]*)\r?\n/gm : /\r?\n[ \t]*(?:\r?\n[ \t]*)+/g;
+  // The heading test looks behind a line break it has matched: looking behind first ran at every position of a line, in
+  // quadratic time on long lines.
+  const breaks =
+    format === 'markdown'
+      ? /\r?\n[ \t]*(?:\r?\n[ \t]*)+|\r?\n(?= {0,3}(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\|))|\r?\n(?<=^ {0,3}#{1,6}\s[^\n]*\r?\n)/gm
+      : /\r?\n[ \t]*(?:\r?\n[ \t]*)+/g;
   let start = 0;
   for (let m = breaks.exec(text); m; m = breaks.exec(text)) {
     yield { start, end: m.index };
@@ -129,6 +137,8 @@ function isAbbreviation(words: Word[]): boolean {
   const parts = [prev.text];
   // Join dotted forms written without spaces: "i . v ." → "i.v".
   while (i >= 2 && words[i - 1].text === '.' && words[i - 1].end === words[i].start && words[i - 2].end === words[i - 1].start) {
+    // A run longer than every abbreviation is none; walking all of a long one ("a.a.a…") took quadratic time.
+    if (parts.length >= LONGEST_ABBREVIATION) return false;
     parts.unshift(words[i - 2].text, '.');
     i -= 2;
   }
