@@ -144,3 +144,21 @@ test('space-separated files with several columns, and a configurable tag column'
 test('a severity setting of off hides nothing in the checker: the CLI and server filter by severity', () => {
   assert.deepEqual(flagged(bio('a O', 'b I-X'), { severity: { ...DEFAULT_SETTINGS.severity, 'invalid-start': 'off' } }), [[2, 'invalid-start']]);
 });
+
+test('messages and fix titles quote long tokens and tags cut short', { timeout: 60_000 }, () => {
+  // A megabyte column with a space every few characters made each of its 350,000 whitespace findings a megabyte long.
+  const column = 'ab '.repeat(1 << 18);
+  const longType = 'X'.repeat(1 << 16);
+  const text = bio('a O', 'b O', 'c O') + `w\t${column}\nx\tB-${longType}\ny\tI-Y\nz\t${column.replace(/ /g, '')}\n`;
+  const { findings } = checkText(text, DEFAULT_SETTINGS);
+  assert.ok(findings.filter((f) => f.code === 'whitespace-in-token').length > 100_000);
+  assert.deepEqual(new Set(findings.map((f) => f.code)), new Set(['whitespace-in-token', 'type-switch', 'malformed-tag']));
+  for (const f of findings) {
+    assert.ok(f.message.length < 200, `${f.code}: message of ${f.message.length} characters`);
+    for (const fix of f.fixes) assert.ok(fix.title.length < 200, `${f.code}: fix title of ${fix.title.length} characters`);
+  }
+  const typeSwitch = findings.find((f) => f.code === 'type-switch')!;
+  assert.match(typeSwitch.message, /^'I-Y' switches type inside a 'X{60}…' entity$/);
+  // The fix itself still writes the whole tag.
+  assert.equal(typeSwitch.fixes[0].edits[0].newText, `I-${longType}`);
+});

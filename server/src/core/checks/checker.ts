@@ -8,6 +8,7 @@ import { replaceWith, type Finding } from './finding';
 import { findLabelTypos, type LabelTypo } from './labelTypos';
 import { checkTokenLine } from './lineChecks';
 import { checkSentence } from './sequenceChecks';
+import { clip } from '../text/clip';
 
 export interface CheckResult {
   layout: Layout;
@@ -108,9 +109,9 @@ class FindingCollector {
     report({
       code: 'label-typo',
       ...span,
-      message: `Label '${typo.type}' occurs ${typo.count}× but '${typo.intended}' ${typo.intendedCount}×: probably a typo`,
-      fixes: [replaceWith(`Change to ${replacement}`, span, replacement)],
-      related: [{ line: typo.intendedFirstLine, start: 0, end: 0, message: `First use of '${typo.intended}'` }],
+      message: `Label '${clip(typo.type)}' occurs ${typo.count}× but '${clip(typo.intended)}' ${typo.intendedCount}×: probably a typo`,
+      fixes: [replaceWith(`Change to ${clip(replacement)}`, span, replacement)],
+      related: [{ line: typo.intendedFirstLine, start: 0, end: 0, message: `First use of '${clip(typo.intended)}'` }],
     });
   }
 }

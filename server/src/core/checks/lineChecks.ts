@@ -2,6 +2,7 @@
 import type { Layout } from '../conll/layout';
 import type { TokenLine } from '../conll/reader';
 import { replaceWith, type Finding, type Span } from './finding';
+import { clip } from '../text/clip';
 
 export function checkTokenLine(token: TokenLine, layout: Layout, report: (finding: Finding) => void): void {
   const { line, columns, tagColumn, tagParse } = token;
@@ -24,8 +25,8 @@ export function checkTokenLine(token: TokenLine, layout: Layout, report: (findin
     report({
       code: 'malformed-tag',
       ...span,
-      message: `Malformed tag '${tagColumn.text}': ${tagParse.reason}`,
-      fixes: suggestion ? [replaceWith(`Change to ${suggestion}`, span, suggestion)] : [],
+      message: `Malformed tag '${clip(tagColumn.text)}': ${tagParse.reason}`,
+      fixes: suggestion ? [replaceWith(`Change to ${clip(suggestion)}`, span, suggestion)] : [],
     });
   }
   for (const column of columns) checkCharacters(column.text, column.start, layout, at, report);
@@ -61,7 +62,7 @@ function checkCharacters(
     report({
       code: 'whitespace-in-token',
       ...span,
-      message: edge ? `Column '${text}' has leading or trailing whitespace` : `Token '${text}' contains whitespace`,
+      message: edge ? `Column '${clip(text)}' has leading or trailing whitespace` : `Token '${clip(text)}' contains whitespace`,
       fixes: edge ? [replaceWith('Remove the whitespace', span, '')] : [],
     });
   }

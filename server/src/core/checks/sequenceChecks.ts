@@ -4,6 +4,7 @@ import { tagOf, type TokenLine } from '../conll/reader';
 import { mapToScheme, validateSequence } from '../conll/sequence';
 import { formatTag, SCHEME_PREFIXES } from '../conll/tags';
 import { replaceWith, type Finding, type Span } from './finding';
+import { clip } from '../text/clip';
 
 /**
  * `canonicalType` reads a probable label typo as the label it misspells, so that the typo is reported once (as
@@ -32,8 +33,8 @@ export function checkSentence(
     report({
       code: 'mixed-scheme',
       ...span,
-      message: `'${formatTag(tag)}' belongs to another tagging scheme; this file is ${scheme}`,
-      fixes: [replaceWith(`Change to ${replacement}`, span, replacement)],
+      message: `'${clip(formatTag(tag))}' belongs to another tagging scheme; this file is ${scheme}`,
+      fixes: [replaceWith(`Change to ${clip(replacement)}`, span, replacement)],
     });
   });
   for (const issue of validateSequence(mapped, scheme)) {
@@ -43,7 +44,7 @@ export function checkSentence(
       ...span,
       message: issue.message[0].toUpperCase() + issue.message.slice(1),
       fixes: issue.suggestions.map((tag, i) =>
-        replaceWith(`Change to ${tag}${issue.code === 'type-switch' ? (i === 0 ? ' (continue the entity)' : ' (start a new entity)') : ''}`, span, tag, i === 0),
+        replaceWith(`Change to ${clip(tag)}${issue.code === 'type-switch' ? (i === 0 ? ' (continue the entity)' : ' (start a new entity)') : ''}`, span, tag, i === 0),
       ),
     });
   }

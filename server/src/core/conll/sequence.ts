@@ -1,5 +1,6 @@
 /** Tag sequences of one sentence: transition rules per scheme, scheme mixing, and entity chunking. */
 import { formatTag, isClosing, isSingle, prefixInScheme, SCHEME_PREFIXES, type Prefix, type Scheme, type Tag } from './tags';
+import { clip } from '../text/clip';
 
 export type SequenceCode = 'invalid-start' | 'unclosed-entity' | 'type-switch';
 
@@ -48,13 +49,13 @@ function typeSwitch(index: number, tag: Tag, open: string): SequenceIssue {
   return {
     index,
     code: 'type-switch',
-    message: `'${formatTag(tag)}' switches type inside a ${describeType(open)} entity`,
+    message: `'${clip(formatTag(tag))}' switches type inside a ${describeType(open)} entity`,
     suggestions: [formatTag({ prefix: tag.prefix, type: open }), formatTag({ prefix: 'B', type: tag.type })],
   };
 }
 
 function describeType(type: string): string {
-  return type ? `'${type}'` : 'untyped';
+  return type ? `'${clip(type)}'` : 'untyped';
 }
 
 function validateIob2(tags: TagSequence): SequenceIssue[] {
@@ -69,7 +70,7 @@ function validateIob2(tags: TagSequence): SequenceIssue[] {
       issues.push({
         index,
         code: 'invalid-start',
-        message: `'${formatTag(tag)}' starts an entity; in IOB2 an entity starts with B-`,
+        message: `'${clip(formatTag(tag))}' starts an entity; in IOB2 an entity starts with B-`,
         suggestions: [formatTag({ prefix: 'B', type: tag.type })],
       });
       open = tag.type;
@@ -112,7 +113,7 @@ function validateWithEnds(tags: TagSequence, scheme: Scheme): SequenceIssue[] {
       issues.push({
         index,
         code: 'invalid-start',
-        message: `'${formatTag(tag)}' starts an entity; in ${scheme} an entity starts with B- (or ${single}- for a single token)`,
+        message: `'${clip(formatTag(tag))}' starts an entity; in ${scheme} an entity starts with B- (or ${single}- for a single token)`,
         suggestions: [formatTag({ prefix: startPrefix, type: tag.type })],
       });
       open = nextContinues ? tag.type : null;

@@ -1,4 +1,5 @@
 /** BIO tags: parsing, the tagging schemes and their prefixes. */
+import { clip } from '../text/clip';
 
 export type Prefix = 'B' | 'I' | 'E' | 'S' | 'L' | 'U' | 'O';
 export type Scheme = 'IOB1' | 'IOB2' | 'IOBES' | 'BILOU';
@@ -40,8 +41,8 @@ function diagnoseMalformed(text: string): { reason: string; suggestion?: string 
   if (isPrefix && text.length === 2 && text[1] === '-') return { reason: `'${text}' has no entity type after '-'` };
   if (/\s/.test(text)) return { reason: 'the tag contains whitespace' };
   const dash = text.indexOf('-');
-  if (dash > 0) return { reason: `'${text.slice(0, dash)}' is not a tag prefix (B, I, E, S, L, U)` };
-  return { reason: `'${text}' is neither 'O' nor PREFIX-Type` };
+  if (dash > 0) return { reason: `'${clip(text.slice(0, dash))}' is not a tag prefix (B, I, E, S, L, U)` };
+  return { reason: `'${clip(text)}' is neither 'O' nor PREFIX-Type` };
 }
 
 export function formatTag(tag: Tag): string {
