@@ -10,7 +10,7 @@ import { Cancelled } from './cancelled';
 import { loadModelFolder, ModelFolderError, type Head, type ModelFolder } from './modelFolder';
 import { bestWindowPerWord, SubwordEncoder, type Window } from './subwords';
 import { decode, decodeArgmax, TransitionMask, type Crf } from './viterbi';
-import { WorkerPool } from './workerPool';
+import { WorkerCrash, WorkerPool } from './workerPool';
 import type { Device } from './workerProtocol';
 
 export interface PredictedSpan {
@@ -90,7 +90,38 @@ export class NerEngine {
       workerScript: options.workerScript,
       onWorkerExit: options.onWorkerExit,
     });
-    return new NerEngine(folder, encoder, pool, options.decoding ?? 'constrained', heads);
+    const engine = new NerEngine(folder, encoder, pool, options.decoding ?? 'constrained', heads);
+    try {
+      await engine.probe();
+    } catch (error) {
+      await pool.dispose();
+      throw error;
+    }
+    return engine;
+  }
+
+  /**
+   * One run with the tokenizer's largest id, so that files that do not belong together fail at load with a clear
+   * reason rather than on some later word: a vocabulary larger than the graph's embedding, or an id2label of
+   * another width than the logits.
+   */
+  private async probe(): Promise<void> {
+    const ids = [...this.encoder.prefix, this.encoder.largestId, ...this.encoder.suffix];
+    let dims: number[];
+    try {
+      dims = (await this.pool.run(BigInt64Array.from(ids, BigInt), new BigInt64Array(ids.length).fill(1n), 1, ids.length)).dims;
+    } catch (error) {
+      if (error instanceof WorkerCrash) throw error;
+      throw new ModelFolderError(this.folder.dir, [
+        `the graph rejects token id ${this.encoder.largestId}, the largest in tokenizer.json (is the tokenizer of another model, with more pieces than the graph's embedding?): ${(error as Error).message.split('\n')[0]}`,
+      ]);
+    }
+    if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== ids.length) {
+      throw new ModelFolderError(this.folder.dir, [`the graph's output has shape [${dims.join(', ')}], not [batch, sequence, labels]`]);
+    }
+    if (dims[2] !== this.folder.labels.length) {
+      throw new ModelFolderError(this.folder.dir, [`config.json's id2label has ${this.folder.labels.length} labels but the graph's logits have ${dims[2]}`]);
+    }
   }
 
   get device(): string {

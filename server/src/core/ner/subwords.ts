@@ -39,6 +39,14 @@ export class SubwordEncoder {
     this.spaceMarked = JSON.stringify((folder.tokenizerJson as { pre_tokenizer?: unknown }).pre_tokenizer ?? null).includes('ByteLevel');
   }
 
+  /** The largest id the tokenizer can produce: its vocabulary (an object or a Unigram list) and added tokens. */
+  get largestId(): number {
+    const json = this.folder.tokenizerJson as { model?: { vocab?: Record<string, number> | unknown[] }; added_tokens?: { id: number }[] };
+    const vocab = json.model?.vocab;
+    const ids = Array.isArray(vocab) ? [vocab.length - 1] : Object.values(vocab ?? {});
+    return Math.max(0, ...ids, ...(json.added_tokens ?? []).map((token) => token.id));
+  }
+
   wordIds(word: string, first: boolean): number[] {
     const key = first || !this.spaceMarked ? word : ` ${word}`;
     let ids = this.cache.get(key);

@@ -34,6 +34,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** Its session is created: until then it takes no batch. */
+  started: boolean;
   /** The batch the worker runs now: one at a time, so that the queue decides what runs next. */
   job?: Job;
 }
@@ -46,6 +48,9 @@ const MAX_RESTART_DELAY_MS = 5_000;
 const MAX_CONSECUTIVE_DEATHS = 6;
 /** How long closing waits for native calls in flight (each is one bounded batch or a session being created). */
 const EXIT_WAIT_MS = 10_000;
+
+/** Inference failed because worker threads died, not because of what the graph said. */
+export class WorkerCrash extends Error {}
 
 /** Pools not yet closed: the process's exit waits for their native calls (see `Gate`). */
 const livePools = new Set<WorkerPool>();
@@ -129,13 +134,12 @@ export class WorkerPool {
 
   private spawn(): Promise<InitReply> {
     const worker = new Worker(this.script);
-    const slot: Slot = { worker };
+    const slot: Slot = { worker, started: false };
     this.slots.push(slot);
     return new Promise((resolve, reject) => {
-      let started = false;
       worker.on('message', (reply: WorkerReply) => {
         if (reply.kind === 'ready') {
-          started = true;
+          slot.started = true;
           resolve(reply);
           this.dispatch();
         } else if (reply.kind === 'error' && reply.id === undefined) {
@@ -146,7 +150,7 @@ export class WorkerPool {
       // An uncaught exception in the worker comes as 'error', then 'exit'; the exit handles both.
       worker.on('error', () => undefined);
       worker.on('exit', (code) => {
-        if (started) return this.died(slot, code);
+        if (slot.started) return this.died(slot, code);
         this.slots.splice(this.slots.indexOf(slot), 1);
         reject(new Error(`the inference worker exited with code ${code} while loading ${this.options.onnxPath}`));
       });
@@ -158,7 +162,7 @@ export class WorkerPool {
   /** Sends queued batches to idle workers; cancelled ones are dropped on the way. */
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.job || this.closed) continue;
+      if (slot.job || !slot.started || this.closed) continue;
       let job = this.queue.shift();
       while (job?.isCancelled?.()) {
         job.reject(new Cancelled());
@@ -187,7 +191,7 @@ export class WorkerPool {
     if (at < 0) return; // terminated by dispose, which settles its batch
     this.slots.splice(at, 1);
     const job = slot.job;
-    if (job && ++job.crashes >= MAX_CRASHES_PER_JOB) job.reject(new Error(`inference failed: the workers running this batch exited ${job.crashes} times (last code ${code})`));
+    if (job && ++job.crashes >= MAX_CRASHES_PER_JOB) job.reject(new WorkerCrash(`inference failed: the workers running this batch exited ${job.crashes} times (last code ${code})`));
     else if (job) this.queue.unshift(job);
     this.replaceWorker(`an inference worker exited with code ${code}`);
   }
@@ -196,7 +200,7 @@ export class WorkerPool {
     if (this.closed) return;
     this.consecutiveDeaths++;
     if (this.consecutiveDeaths > MAX_CONSECUTIVE_DEATHS) {
-      this.broken = new Error(`inference stopped: ${reason}, the ${this.consecutiveDeaths}th failure in a row`);
+      this.broken = new WorkerCrash(`inference stopped: ${reason}, the ${this.consecutiveDeaths}th failure in a row`);
       this.options.onWorkerExit?.(this.broken.message);
       this.rejectQueued(this.broken);
       return;
