@@ -4,7 +4,8 @@ import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
-export const SHARED_DATA = path.resolve(ROOT, '..', 'shared', 'data');
+/** The public corpora beside the checkout; BIONER_DATA points elsewhere (as for scripts/train-default-model.sh). */
+export const SHARED_DATA = path.resolve(ROOT, process.env.BIONER_DATA ?? path.join('..', 'shared', 'data'));
 
 /** Every .tsv split of the public corpora beside the checkout; empty when they are not there. */
 export function sharedCorpusFiles(): string[] {

@@ -6,19 +6,23 @@ import * as path from 'node:path';
 import { DEFAULT_SETTINGS } from '@common/settings';
 import { checkFile, checkText } from '../../server/src/core/checks/checker';
 import { convertText } from '../../server/src/core/conll/convert';
-import { EXCERPTS, sharedCorpusFiles } from '../support/fixtures';
+import { EXCERPTS, SHARED_DATA, sharedCorpusFiles } from '../support/fixtures';
 import { plantErrors, random } from '../support/plant';
 
 const corpora = sharedCorpusFiles();
-const files = corpora.length > 0 ? corpora : EXCERPTS;
+/** Tests on ../shared/data are reported as skipped, with this reason, where it is not there. */
+const NO_CORPORA = corpora.length === 0 && `no corpora in ${SHARED_DATA} (set BIONER_DATA to their folder)`;
 
-test(`no finding at all in ${files.length} real corpus files`, async () => {
-  if (corpora.length === 0) console.log('# ../shared/data not found: checking the shipped excerpts only');
+async function assertNoFinding(files: string[]): Promise<void> {
   for (const file of files) {
     const { findings } = await checkFile(file, DEFAULT_SETTINGS);
     assert.deepEqual(findings.slice(0, 3), [], file);
   }
-});
+}
+
+test('no finding at all in the shipped corpus excerpts', () => assertNoFinding(EXCERPTS));
+
+test('no finding at all in the corpus files of ../shared/data', { skip: NO_CORPORA }, () => assertNoFinding(corpora));
 
 function flaggedLines(text: string): Map<number, string[]> {
   const flagged = new Map<number, string[]>();
@@ -33,13 +37,19 @@ function assertExactlyPlanted(planted: Map<number, string>, text: string, label:
   assert.deepEqual(extra, [], `${label}: flagged lines where nothing was planted`);
 }
 
-test('IOB2 corpora: every planted error is flagged with its code, and nothing else is', () => {
-  for (const [i, file] of [...EXCERPTS, ...corpora.filter((f) => f.endsWith('dev.tsv'))].entries()) {
-    const planted = plantErrors(readFileSync(file, 'utf8'), 1000 + i);
+function assertPlantedFlagged(files: string[], seed: number): void {
+  for (const [i, file] of files.entries()) {
+    const planted = plantErrors(readFileSync(file, 'utf8'), seed + i);
     assert.ok(planted.lines.size >= 19, `${file}: only ${planted.lines.size} errors planted`);
     assertExactlyPlanted(planted.lines, planted.text, path.basename(path.dirname(file)) + '/' + path.basename(file));
   }
-});
+}
+
+test('IOB2 excerpts: every planted error is flagged with its code, and nothing else is', () => assertPlantedFlagged(EXCERPTS, 1000));
+
+test('IOB2 dev splits of ../shared/data: every planted error is flagged with its code, and nothing else is', { skip: NO_CORPORA }, () =>
+  assertPlantedFlagged(corpora.filter((f) => f.endsWith('dev.tsv')), 1000 + EXCERPTS.length),
+);
 
 const toIobes = (text: string) => convertText(text, DEFAULT_SETTINGS, 'IOBES').text;
 const toIob2 = (text: string) => convertText(text, DEFAULT_SETTINGS, 'IOB2').text;

@@ -1,5 +1,6 @@
 // Runs test/vscode/suite in a real VS Code with the extension loaded from this
-// repository: `npm run test:vscode` (builds dist/ first), or
+// repository: `npm run test:vscode` (builds dist/ first and runs this through
+// electron.test.ts, so that a skip counts in node:test's summary), or
 // `node --import tsx test/vscode/runTest.ts` after `npm run build`.
 //
 // VS Code comes from BIONER_VSCODE_EXECUTABLE when set (a local `code` binary,
