@@ -65,11 +65,21 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
   /** Time limit for the install and for the server to answer HTTP (ms each). */
   timeoutMs?: number;
+  /** More .vsix files to install beside `vsix` (e.g. a test's helper extension). */
+  extraVsix?: string[];
+  /**
+   * Turns workspace trust on (by default it is off, so every folder is
+   * trusted): folders then open untrusted, in restricted mode, without the
+   * trust prompt, as a folder the user declined to trust.
+   */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
   url: string;
   port: number;
+  /** Process id of code-server, the root of the process tree it starts (extension host, language server…). */
+  pid: number;
   userDataDir: string;
   extensionsDir: string;
   /** What code-server printed so far (stdout and stderr). */
@@ -137,6 +147,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   if (!existsSync(options.vsix)) {
     throw new Error(`extension package not found at ${options.vsix}: run \`npm run package\` first`);
   }
+  const packages = [options.vsix, ...(options.extraVsix ?? [])];
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bioner-e2e-cs-'));
   const userDataDir = path.join(tmp, 'user-data');
@@ -144,9 +155,10 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   const configFile = path.join(tmp, 'config.yaml');
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
+  const trustSettings = options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
   writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_SETTINGS, ...options.settings }, null, 2),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...trustSettings, ...options.settings }, null, 2),
   );
   writeFileSync(configFile, 'auth: none\ncert: false\n');
   // Keep everything code-server and VS Code write out of $HOME.
@@ -176,8 +188,8 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   };
   const cleanupTmp = (): void => rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
 
-  // 1. install the extension
-  const installer = spawn(codeServer, [...common, '--force', '--install-extension', options.vsix], {
+  // 1. install the extensions
+  const installer = spawn(codeServer, [...common, '--force', ...packages.flatMap((vsix) => ['--install-extension', vsix])], {
     env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -189,11 +201,11 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   } catch (error) {
     killGroup(installer, 'SIGKILL');
     cleanupTmp();
-    throw new Error(`installing ${options.vsix} timed out:\n${output}`, { cause: error });
+    throw new Error(`installing ${packages.join(', ')} timed out:\n${output}`, { cause: error });
   }
-  if (code !== 0 || !/successfully installed/i.test(output)) {
+  if (code !== 0 || (output.match(/successfully installed/gi) ?? []).length < packages.length) {
     cleanupTmp();
-    throw new Error(`installing ${options.vsix} into code-server failed (exit ${code}):\n${output}`);
+    throw new Error(`installing ${packages.join(', ')} into code-server failed (exit ${code}):\n${output}`);
   }
 
   // 2. start the server in its own process group
@@ -207,7 +219,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--disable-proxy',
       '--ignore-last-opened',
@@ -251,7 +263,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 
-  return { url, port, userDataDir, extensionsDir, log: () => output, stop };
+  return { url, port, pid: child.pid!, userDataDir, extensionsDir, log: () => output, stop };
 }
 
 /** Launches headless Debian Chromium (its config and caches in a temporary directory, removed when it closes). */

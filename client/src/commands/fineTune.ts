@@ -13,6 +13,8 @@ const SCRATCH = 'Compact model from scratch';
 
 export function registerFineTune(output: vscode.OutputChannel): vscode.Disposable {
   return vscode.commands.registerCommand('bioner.fineTune', async () => {
+    // The manifest's `enablement` only hides the command from the palette and menus; another extension can still run
+    // it with executeCommand, and it would spawn Python.
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showErrorMessage('BioNER: fine-tuning runs Python programs; trust this workspace first.');
       return;
