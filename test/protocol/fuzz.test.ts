@@ -130,7 +130,8 @@ async function checkAgainstFresh(uri: string, doc: FuzzDocument, language: strin
   void server.connection.sendNotification('textDocument/didClose', { textDocument: { uri: freshUri } });
 }
 
-async function runCase(kind: InputKind, index: number, languages: Map<string, number>): Promise<void> {
+/** Runs one edit sequence; returns how many range changes it sent. */
+async function runCase(kind: InputKind, index: number, languages: Map<string, number>): Promise<number> {
   const rng = new Random(caseSeed(seed, kind.name, index));
   const language = rng.pick(LANGUAGES);
   languages.set(language, (languages.get(language) ?? 0) + 1);
@@ -140,6 +141,7 @@ async function runCase(kind: InputKind, index: number, languages: Map<string, nu
   let version = 1;
   server.open(uri, doc.text, language, version);
   const edits = rng.small(40) + 1;
+  let changed = 0;
   let final: Promise<PublishDiagnosticsParams> | undefined;
   for (let i = 0; i < edits; i++) {
     const changes = Array.from({ length: rng.chance(0.2) ? rng.between(2, 4) : 1 }, () => {
@@ -147,6 +149,7 @@ async function runCase(kind: InputKind, index: number, languages: Map<string, nu
       doc.apply(edit);
       return edit;
     });
+    changed += changes.length;
     version++;
     if (i === edits - 1 && language === 'bio') final = server.diagnostics(uri, version);
     if (changes.length === 1) server.edit(uri, version, changes[0].range, changes[0].text);
@@ -158,6 +161,7 @@ async function runCase(kind: InputKind, index: number, languages: Map<string, nu
   if (final) await checkFinal(uri, doc, await within(final, 'diagnostics of the last version'), publishes, version);
   await checkAgainstFresh(uri, doc, language, publishes);
   void server.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  return changed;
 }
 
 test(`fuzz through LSP incremental sync: seed ${seed}, ${total} edit sequences`, { timeout: 120_000 + total * 20_000 }, async (t) => {
@@ -165,14 +169,15 @@ test(`fuzz through LSP incremental sync: seed ${seed}, ${total} edit sequences`,
   for (const [kind, count] of plan) {
     await t.test(`${kind.name}: ${count} edit sequences`, async () => {
       const started = Date.now();
+      let changes = 0;
       for (let i = 0; i < count; i++) {
         try {
-          await runCase(kind, i, languages);
+          changes += await runCase(kind, i, languages);
         } catch (error) {
           throw new Error(`case ${i} (BIONER_FUZZ_SEED=${seed}, case seed ${caseSeed(seed, kind.name, i)}): ${(error as Error).message}`, { cause: error });
         }
       }
-      t.diagnostic(`${kind.name}: ${count} edit sequences in ${Date.now() - started} ms`);
+      t.diagnostic(`${kind.name}: ${count} edit sequences, ${changes} range changes, in ${Date.now() - started} ms`);
     });
   }
   t.diagnostic(`languages: ${[...languages].map(([l, n]) => `${l} ${n}`).join(', ')}`);
