@@ -33,6 +33,8 @@ export interface ModelFolder {
   tokenizerConfig: object;
   /** Most sub-words per sequence, special tokens included. */
   maxLength: number;
+  /** Words shared by consecutive windows of a long sentence, as the model was trained (`bioner.window_overlap`). */
+  windowOverlap?: number;
   /** Label groups decoded separately (one per training corpus); a single head over all labels by default. */
   heads: Head[];
   quantized: boolean;
@@ -147,6 +149,10 @@ export function loadModelFolder(dir: string, options: { preferQuantized?: boolea
   const bioner = config?.bioner as Record<string, unknown> | undefined;
   const heads = headsOf(bioner, labels, problems);
   if (tokenizerJson && !(tokenizerJson as { model?: unknown }).model) problems.push('tokenizer.json has no "model" section');
+  const windowOverlap = bioner?.window_overlap;
+  if (windowOverlap !== undefined && !(Number.isInteger(windowOverlap) && (windowOverlap as number) >= 0)) {
+    problems.push('config.json bioner.window_overlap must be a whole number of words (0 or more)');
+  }
   if (problems.length > 0 || !config || !tokenizerJson) throw new ModelFolderError(dir, problems);
   const maxLength = maxLengthOf(config, bioner, tokenizerConfig ?? {});
   const stat = statSync(onnxPath);
@@ -166,6 +172,7 @@ export function loadModelFolder(dir: string, options: { preferQuantized?: boolea
     tokenizerJson,
     tokenizerConfig: tokenizerConfig ?? {},
     maxLength,
+    windowOverlap: windowOverlap as number | undefined,
     heads,
     quantized,
   };

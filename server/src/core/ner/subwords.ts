@@ -79,8 +79,8 @@ export class SubwordEncoder {
       ids.push(...this.suffix);
       windows.push({ wordStart: start, wordEnd: end, ids, firstSubword });
       if (end >= words.length) break;
-      // Overlap a quarter of the window so that every word is also seen away from a window edge.
-      start = Math.max(start + 1, end - Math.floor((end - start) / 4));
+      // The overlap the model was trained with, else a quarter of the window: every word is also seen away from an edge.
+      start = Math.max(start + 1, end - (this.folder.windowOverlap ?? Math.floor((end - start) / 4)));
     }
     return windows;
   }
@@ -94,13 +94,18 @@ function indexOfSequence(haystack: number[], needle: number[]): number {
   return -1;
 }
 
-/** For each word, the window in which it sits farthest from an edge: its scores come from there. */
+/**
+ * For each word, the window in which it sits farthest from an inner edge (the sentence's own ends are no cut): its
+ * scores come from there, as in the trainer's `predict.owner`.
+ */
 export function bestWindowPerWord(windows: readonly Window[], wordCount: number): number[] {
   const best = new Array<number>(wordCount).fill(0);
   const margin = new Array<number>(wordCount).fill(-1);
   windows.forEach((window, w) => {
     for (let word = window.wordStart; word < window.wordEnd; word++) {
-      const distance = Math.min(word - window.wordStart, window.wordEnd - 1 - word);
+      const left = window.wordStart > 0 ? word - window.wordStart : wordCount;
+      const right = window.wordEnd < wordCount ? window.wordEnd - 1 - word : wordCount;
+      const distance = Math.min(left, right);
       if (distance > margin[word]) {
         margin[word] = distance;
         best[word] = w;
