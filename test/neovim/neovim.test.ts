@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bio, ROOT } from '../support/fixtures';
+import { bio, EXCERPTS, ROOT } from '../support/fixtures';
 
 /** Each wait inside Neovim (model load included); the whole run gets a little more than a few of them. */
 const WAIT_MS = 60_000;
@@ -28,6 +28,7 @@ interface Session {
   alive?: { client_running: boolean; not_exited: boolean; process_running: boolean };
   exit: { code: number; signal: number; before_stop: boolean } | null;
   stop_ms?: number;
+  stopped_mid_pass?: boolean;
   unanswered_requests: string[];
   error?: string;
 }
@@ -94,6 +95,8 @@ before(
     mkdirSync(workspace);
     writeFileSync(path.join(workspace, 'errors.bio'), ERRORS);
     writeFileSync(path.join(workspace, 'note.md'), NOTE);
+    // About 0.6 MB of real sentences: the model's pass over it is still running when the client stops the server.
+    writeFileSync(path.join(workspace, 'large.bio'), readFileSync(EXCERPTS[0], 'utf8').repeat(8));
     await runNeovim();
     assert.ok(existsSync(resultFile), `the Lua session wrote no result\n${context()}`);
     session = JSON.parse(readFileSync(resultFile, 'utf8'));
@@ -137,9 +140,11 @@ test('the server sends Neovim no request it did not declare', { timeout: 1000 },
   assert.deepEqual(session.unanswered_requests, [], context());
 });
 
-test('the server is still running after the session, then exits with code 0 on client.stop()', { timeout: 1000 }, () => {
+test('the server is still running after the session, then, stopped during a model pass, exits with code 0', { timeout: 1000 }, () => {
   assert.equal(session.error, undefined, context());
   assert.equal(session.symbols_answered, true, context());
   assert.deepEqual(session.alive, { client_running: true, not_exited: true, process_running: true }, context());
+  assert.equal(session.stopped_mid_pass, true, context());
   assert.deepEqual(session.exit, { code: 0, signal: 0, before_stop: false }, context());
+  assert.doesNotMatch(readFileSync(stderrFile, 'utf8'), /terminate called|uncaught|unhandled/i, context());
 });

@@ -7,11 +7,12 @@ end
 local node, server, workspace = env('BIONER_NODE'), env('BIONER_SERVER'), env('BIONER_WORKSPACE')
 local result_path, stderr_path = env('BIONER_RESULT'), env('BIONER_STDERR')
 local timeout = tonumber(os.getenv('BIONER_TIMEOUT_MS') or '60000')
-local bio_path, md_path = workspace .. '/errors.bio', workspace .. '/note.md'
+local bio_path, md_path, large_path = workspace .. '/errors.bio', workspace .. '/note.md', workspace .. '/large.bio'
 
 local result = { steps = {}, publishes = {}, hovers = {} }
 local exit_info -- set by on_exit: { code, signal, before_stop }
 local stop_requested = false
+local pass_begun = false -- a $/progress begin: the model runs over large.bio
 
 local function step(name)
   table.insert(result.steps, name)
@@ -47,6 +48,10 @@ local client_id = vim.lsp.start_client({
   cmd_cwd = workspace,
   root_dir = workspace,
   handlers = {
+    ['$/progress'] = function(err, params, ctx, config)
+      if params.value and params.value.kind == 'begin' then pass_begun = true end
+      return vim.lsp.handlers['$/progress'](err, params, ctx, config)
+    end,
     ['textDocument/publishDiagnostics'] = function(err, params, ctx, config)
       table.insert(result.publishes, { uri = params.uri, diagnostics = diagnostic_summary(params) })
       return vim.lsp.handlers['textDocument/publishDiagnostics'](err, params, ctx, config)
@@ -141,6 +146,12 @@ local function session()
     process_running = vim.loop.kill(pid, 0) == 0,
   }
   step('alive checked')
+
+  -- Stopped while it works: the model's pass over a large file is under way.
+  vim.cmd('edit ' .. vim.fn.fnameescape(large_path))
+  wait_for('the model pass over large.bio to report progress', function() return pass_begun end)
+  result.stopped_mid_pass = true
+  step('pass begun')
 
   stop_requested = true
   local stopped_at = vim.loop.hrtime()
