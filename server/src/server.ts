@@ -36,7 +36,7 @@ const documents = new TextDocuments(TextDocument);
 const client = new ClientFeatures(connection, log);
 const settings = new SettingsCache(connection, log);
 /** How long `shutdown` waits for the model's sessions to close before answering (LSP clients wait about 1–2 s). */
-const SHUTDOWN_ANSWER_MS = 500;
+const SHUTDOWN_ANSWER_MS = 300;
 
 function publish(document: TextDocument, findings: Finding[], current: BionerSettings): void {
   void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: toDiagnostics(document.uri, findings, current) });
