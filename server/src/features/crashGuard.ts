@@ -5,12 +5,15 @@ const STREAM_ERRORS = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRIT
 
 export function guardProcess(logToClient: (message: string) => void): void {
   let reporting = false;
+  let lastForwarded = '';
   const report = (what: string, reason: unknown) => {
     const error = reason instanceof Error ? reason : new Error(String(reason));
     const message = `BioNER: ${what} (the server carries on): ${error.stack ?? error.message}`;
     process.stderr.write(`${message}\n`);
-    // A failure while reporting a failure must not loop.
-    if (reporting || STREAM_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) return;
+    // A failure while reporting a failure must not loop, at once (reporting) or through a rejected send (the same
+    // message again).
+    if (reporting || message === lastForwarded || STREAM_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) return;
+    lastForwarded = message;
     reporting = true;
     try {
       logToClient(message);
