@@ -15,7 +15,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 // In-page code (page.evaluate / waitForFunction) runs in the browser; these
 // module-scoped declarations only let it type-check without the DOM lib.
@@ -692,34 +692,46 @@ export async function hoverWord(page: Page, word: string, lineIncludes: string, 
 }
 
 /**
- * Runs a command through the Command Palette (F1): types `label`, waits until
- * the palette's focused row shows it, and presses Enter. The palette is
- * reopened while it does not open (the first key press can land before the
- * workbench has registered its keybindings) or does not list the command (it
- * filters the commands known when it opened, and a slow machine may still be
- * registering the extension's).
+ * Opens the Command Palette (F1) on `query` and waits until it shows `row`. The
+ * palette is reopened while it does not open (the first key press can land
+ * before the workbench has registered its keybindings) or does not show the row
+ * (it filters the commands known when it opened, and a slow machine may still
+ * be registering the extension's).
  */
-export async function runFromCommandPalette(page: Page, label: string, timeoutMs = 30_000): Promise<void> {
+async function openPaletteShowing(page: Page, query: string, row: Locator, timeoutMs: number): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
-  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label }).first();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await page.locator('.monaco-workbench').first().focus().catch(() => undefined);
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(`>${label}`);
+      await input.fill(`>${query}`);
       await row.waitFor({ state: 'visible', timeout: 5_000 });
-      await page.keyboard.press('Enter');
       return;
     } catch (error) {
       if (Date.now() > deadline) {
         const listed = await page.locator('.quick-input-list .monaco-list-row').allTextContents().catch(() => []);
-        throw new Error(`the Command Palette did not offer ${JSON.stringify(label)} (rows: ${JSON.stringify(listed)}): ${String(error)}`);
+        throw new Error(`the Command Palette did not offer ${JSON.stringify(query)} (rows: ${JSON.stringify(listed)}): ${String(error)}`);
       }
       await page.keyboard.press('Escape');
     }
   }
+}
+
+/** Runs a command through the Command Palette: types `label`, waits until the focused row shows it, presses Enter. */
+export async function runFromCommandPalette(page: Page, label: string, timeoutMs = 30_000): Promise<void> {
+  await openPaletteShowing(page, label, page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label }).first(), timeoutMs);
+  await page.keyboard.press('Enter');
+}
+
+/** The rows the Command Palette lists for `query`, once it lists `expected`. Closes the palette. */
+export async function paletteRows(page: Page, query: string, expected: string, timeoutMs = 30_000): Promise<string[]> {
+  await openPaletteShowing(page, query, page.locator('.quick-input-list .monaco-list-row', { hasText: expected }).first(), timeoutMs);
+  const rows = await page.locator('.quick-input-list .monaco-list-row').allTextContents();
+  await page.keyboard.press('Escape');
+  await page.locator('.quick-input-widget input.input').waitFor({ state: 'hidden', timeout: 5_000 });
+  return rows;
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   DEFAULT_CODE_SERVER,
   launchBrowser,
   openEditor,
+  paletteRows,
   REPO_ROOT,
   runFromCommandPalette,
   screenshot,
@@ -133,32 +134,6 @@ function processTree(root: number): ProcessInfo[] {
     }
     return { pid, exe, argv };
   });
-}
-
-/**
- * The rows the Command Palette lists for `query`, once it lists `expected`; reopened while it does not (it filters
- * the commands known when it opened). Closes the palette.
- */
-async function paletteRows(page: Page, query: string, expected: string, timeoutMs = 30_000): Promise<string[]> {
-  const input = page.locator('.quick-input-widget input.input');
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: expected }).first();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await page.locator('.monaco-workbench').first().focus().catch(() => undefined);
-    await page.keyboard.press('F1');
-    try {
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(`>${query}`);
-      await row.waitFor({ state: 'visible', timeout: 5_000 });
-      const rows = await page.locator('.quick-input-list .monaco-list-row').allTextContents();
-      await page.keyboard.press('Escape');
-      await input.waitFor({ state: 'hidden', timeout: 5_000 });
-      return rows;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`the Command Palette did not list ${JSON.stringify(expected)} for ${JSON.stringify(query)}: ${String(error)}`);
-      await page.keyboard.press('Escape');
-    }
-  }
 }
 
 const missing = missingPrerequisites();
