@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from test_trainer import ROOT, make_corpus, sha
+from test_trainer import ROOT, sha, write_train_dev
 
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
 # The files the trainer refuses to call a model without (training/output.py REQUIRED).
@@ -24,13 +24,7 @@ REQUIRED = ("config.json", "tokenizer.json", os.path.join("onnx", "model.onnx"))
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    d = tmp_path_factory.mktemp("inputs")
-    paths = {}
-    for name, n, seed in (("train", 40, 1), ("dev", 10, 2)):
-        paths[name] = str(d / f"{name}.tsv")
-        with open(paths[name], "w", encoding="utf-8") as f:
-            f.write(make_corpus(n, seed))
-    return paths
+    return write_train_dev(tmp_path_factory.mktemp("inputs"), 40, 10)
 
 
 class Run:

@@ -44,6 +44,16 @@ def make_corpus(n: int, seed: int, chemicals: bool = False) -> str:
     return "\n".join(lines)
 
 
+def write_train_dev(directory, train: int, dev: int) -> dict[str, str]:
+    """A made-up train and dev file of `train` and `dev` sentences in `directory`, by path."""
+    paths = {}
+    for name, n, seed in (("train", train, 1), ("dev", dev, 2)):
+        paths[name] = str(directory / f"{name}.tsv")
+        with open(paths[name], "w", encoding="utf-8") as f:
+            f.write(make_corpus(n, seed))
+    return paths
+
+
 def run_trainer(args: list[str], timeout: float = 60) -> tuple[int, list[dict], str]:
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
     p = subprocess.run([sys.executable, "-m", "training.train", *args], cwd=ROOT, env=env, capture_output=True,
@@ -59,12 +69,7 @@ def sha(path: str) -> str:
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    d = tmp_path_factory.mktemp("data")
-    paths = {}
-    for name, n, seed in (("train", 60, 1), ("dev", 15, 2)):
-        paths[name] = str(d / f"{name}.tsv")
-        with open(paths[name], "w", encoding="utf-8") as f:
-            f.write(make_corpus(n, seed))
+    paths = write_train_dev(tmp_path_factory.mktemp("data"), 60, 15)
     # One long sentence that needs several windows at --max-length 24.
     with open(paths["dev"], "a", encoding="utf-8") as f:
         f.write("\n".join(f"{w}\tO" for w in FILLER * 3) + "\ndiabetes\tB-Disease\n.\tO\n")
