@@ -10,6 +10,7 @@ import { wordOf, wordsOf } from '../core/conll/corpus';
 import type { TokenLine } from '../core/conll/reader';
 import type { Chunk } from '../core/conll/sequence';
 import type { Finding, Fix } from '../core/checks/finding';
+import { clip } from '../core/text/clip';
 import { restrictToTypes, type NerEngine, type PredictedSpan, type PredictOptions, type SentencePrediction } from '../core/ner/engine';
 import { describeRanked, formatPercent } from './predictionText';
 
@@ -64,30 +65,59 @@ export function disagreementFindings(bio: BioPredictions, settings: BionerSettin
     if (tokens.some((t) => !t.tagColumn)) return;
     const gold = sentenceEntities(bio.analysis, tokens);
     const model = predictedTags(bio, s, tokens.length);
-    const fix = applyModelFix(tokens, model);
-    if (!fix) return;
-    const report = (start: number, message: string) => findings.push({ code: 'model-disagreement', ...firstLineOf(tokens, start), message, fixes: [fix] });
+    let sentenceFix = applyModelFix(tokens, model, { start: 0, end: tokens.length }, "Apply the model's tags to this sentence");
+    if (!sentenceFix) return;
+    const report = (chunk: Chunk, message: string) => {
+      // Each finding fixes its own entity; the sentence-wide fix goes on the sentence's first finding only, so that
+      // a long sentence's publication grows with its length, not with its length squared.
+      const region = regionAround(chunk, gold, prediction.spans);
+      const own = applyModelFix(tokens, model, region, `Apply the model's tags to ${quote(tokens, region)}`);
+      const fixes = own ? [own] : [];
+      if (sentenceFix && sentenceFix.edits.length > fixes.length && sentenceFix.edits.length > (own?.edits.length ?? 0)) fixes.push(sentenceFix);
+      sentenceFix = undefined;
+      findings.push({ code: 'model-disagreement', ...firstLineOf(tokens, chunk.start), message, fixes });
+    };
     for (const span of prediction.spans) {
       if (span.confidence < settings.disagreementThreshold || gold.some((g) => sameChunk(g, span))) continue;
-      report(span.start, `The model tags ${quote(tokens, span)} as ${span.type} (${formatPercent(span.confidence)}); the gold tags are ${tagList(tokens, span)}`);
+      report(span, `The model tags ${quote(tokens, span)} as ${span.type} (${formatPercent(span.confidence)}); the gold tags are ${tagList(tokens, span)}`);
     }
     for (const chunk of gold) {
       if (prediction.spans.some((p) => sameChunk(p, chunk))) continue;
       const confidence = modelConfidence(prediction, chunk.start, chunk.end);
       if (confidence < settings.disagreementThreshold || prediction.spans.some((p) => p.start < chunk.end && chunk.start < p.end)) continue;
-      report(chunk.start, `The model sees no entity in ${quote(tokens, chunk)} (${formatPercent(confidence)}), tagged ${chunk.type || 'untyped'} in gold`);
+      report(chunk, `The model sees no entity in ${quote(tokens, chunk)} (${formatPercent(confidence)}), tagged ${chunk.type || 'untyped'} in gold`);
     }
   });
   return findings;
 }
 
-/** Replaces every tag of the sentence that differs from the model's; undefined when none does. */
-function applyModelFix(tokens: TokenLine[], model: string[]): Fix | undefined {
-  const edits = tokens.flatMap((token, i) => {
+/**
+ * The words of `chunk` widened over every gold or predicted entity that overlaps it, again and again: replacing
+ * the tags there by the model's cuts no entity in two, so the result stays a valid sequence.
+ */
+function regionAround(chunk: { start: number; end: number }, gold: readonly Chunk[], predicted: readonly PredictedSpan[]): { start: number; end: number } {
+  let { start, end } = chunk;
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const other of [...gold, ...predicted]) {
+      if (other.start < end && start < other.end && (other.start < start || other.end > end)) {
+        start = Math.min(start, other.start);
+        end = Math.max(end, other.end);
+        grown = true;
+      }
+    }
+  }
+  return { start, end };
+}
+
+/** Replaces the tags of words [start, end) that differ from the model's; undefined when none does. */
+function applyModelFix(tokens: TokenLine[], model: string[], { start, end }: { start: number; end: number }, title: string): Fix | undefined {
+  const edits = tokens.slice(start, end).flatMap((token, k) => {
     const { line, tagColumn } = token;
-    return tagColumn!.text === model[i] ? [] : [{ line: line.number, start: line.offset + tagColumn!.start, end: line.offset + tagColumn!.end, newText: model[i] }];
+    const tag = model[start + k];
+    return tagColumn!.text === tag ? [] : [{ line: line.number, start: line.offset + tagColumn!.start, end: line.offset + tagColumn!.end, newText: tag }];
   });
-  return edits.length ? { title: "Apply the model's tags to this sentence", edits, preferred: false } : undefined;
+  return edits.length ? { title, edits, preferred: false } : undefined;
 }
 
 /** Findings are single-line spans: the entity's first token line, token to tag. */
@@ -96,7 +126,7 @@ function firstLineOf(tokens: TokenLine[], start: number): { line: number; start:
   return { line: first.line.number, start: first.line.offset, end: first.line.offset + first.line.text.length };
 }
 
-const quote = (tokens: TokenLine[], chunk: { start: number; end: number }) => `'${wordsOf(tokens.slice(chunk.start, chunk.end)).join(' ')}'`;
+const quote = (tokens: TokenLine[], chunk: { start: number; end: number }) => `'${clip(wordsOf(tokens.slice(chunk.start, chunk.end)).join(' '))}'`;
 const tagList = (tokens: TokenLine[], chunk: { start: number; end: number }) => tokens.slice(chunk.start, chunk.end).map((t) => t.tagColumn!.text).join(' ');
 
 /** Inlay hints after the tag column: the model's tag where it differs from gold (or everywhere). */
