@@ -4,6 +4,7 @@
  * every word known. Sentences longer than the model's maximum are cut into overlapping windows of whole words.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
+import { ownCopy } from '../text/ownCopy';
 import type { ModelFolder } from './modelFolder';
 
 export interface Window {
@@ -54,7 +55,7 @@ export class SubwordEncoder {
       ids = this.tokenizer.encode(key, { add_special_tokens: false }).ids;
       if (ids.length === 0) ids = [this.unknown];
       if (this.cache.size >= WORD_CACHE_LIMIT) this.cache.clear();
-      this.cache.set(key, ids);
+      this.cache.set(ownCopy(key), ids);
     }
     return ids;
   }

@@ -2,6 +2,7 @@
  * Sentences and words of prose with their document offsets. Words are tokenized as the biomedical corpora are:
  * runs of letters and digits, and every other visible character on its own ("5-FU" → 5 - FU).
  */
+import { ownCopy } from '../text/ownCopy';
 import { maskNonProse, type ProseFormat } from './mask';
 
 export interface Word {
@@ -74,7 +75,8 @@ export class ProseSegmenter {
     const sentences: ProseSentence[] = [];
     const seen = new Map<string, ProseSentence[]>();
     for (const block of blocks(text, masked, format)) {
-      const key = masked.slice(block.start, block.end);
+      // Kept between calls: a copy, so that the paragraph's words do not hold this version of the document.
+      const key = ownCopy(masked.slice(block.start, block.end));
       const relative = this.paragraphs.get(key) ?? seen.get(key) ?? segmentParagraph(key);
       seen.set(key, relative);
       for (const sentence of relative) sentences.push(sentence.movedBy(block.start));
