@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startServer } from '../test/support/lspClient';
+import { noteText } from './note';
 
 const [modelDir, sentencesFile, outFile, editsArg] = process.argv.slice(2);
 const sentences: string[][] = JSON.parse(readFileSync(sentencesFile, 'utf8'));
@@ -14,7 +15,7 @@ const edits = Number(editsArg ?? 7);
 async function main(): Promise<void> {
   const server = await startServer({ configuration: { modelPath: path.resolve(modelDir), threads: 1, maxFileSizeMB: 50 } });
   const uri = 'file:///bench/notes.txt';
-  const text = sentences.map((s) => s.join(' ')).join('\n\n') + '\n';
+  const text = noteText(sentences);
   const tokens = () => server.connection.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri } }) as Promise<{ data: number[] }>;
   let t = performance.now();
   server.open(uri, text, 'plaintext');
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const firstPassMs = performance.now() - t;
   const latencies: number[] = [];
   for (let e = 0; e < edits; e++) {
-    // Sentence s is on line 2s (a blank line between sentences); append a letter to its first word.
+    // Append a letter to the first word of sentence s, on line 2s of the note.
     const s = Math.floor(((e + 1) * sentences.length) / (edits + 1));
     const at = { line: 2 * s, character: sentences[s][0].length };
     t = performance.now();

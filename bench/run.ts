@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { DEFAULT_SETTINGS } from '@common/settings';
 import { readSentences, wordsOf } from '../server/src/core/conll/corpus';
 import { parseArgs } from '../server/src/cli/args';
+import { repeatSentences } from './note';
 
 const ROOT = path.resolve(__dirname, '..');
 const args = parseArgs(process.argv.slice(2), { values: ['model', 'data', 'limit', 'threads', 'out', 'edit-sentences'], flags: [] }).values;
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     }),
   );
   const editSentences = Number(args['edit-sentences'] ?? 5000);
-  const editSet = Array.from({ length: editSentences }, (_, i) => sentences[i % sentences.length]);
+  const editSet = repeatSentences(sentences, editSentences);
   const editFile = path.join(work, 'edit-sentences.json');
   writeFileSync(editFile, JSON.stringify(editSet));
   const latency = runSide('editLatency.ts', 'latency', model, editFile, 'OUT') as { firstPassMs: number; editLatencyMs: { median: number; max: number } };
