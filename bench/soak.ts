@@ -2,7 +2,7 @@
  * `npm run soak`: random edits through LSP incremental sync on a 5,000-sentence BIO file and a 5,000-sentence Markdown
  * note with the default model on; the server's RSS before, during and after, and its final state against a fresh server's.
  *   soak.ts [--edits N] [--seed S] [--sentences N] [--out FILE.json]
- * Exits 1 when a check fails or RSS after a full collection grows past MAX_GROWTH.
+ * Exits 1 when a check fails, RSS after a full collection grows past MAX_GROWTH or the heap past its allowance.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -26,13 +26,12 @@ const out = path.resolve(args.out ?? path.join(__dirname, 'results', 'soak.json'
 /** The settings users get, with the bundled model named so that a missing one fails instead of soaking without it. */
 const CONFIGURATION = { modelPath: DEFAULT_MODEL };
 /**
- * Bound on RSS after settling and a full collection, over the same before the first edit. The soak may add one cached
- * prediction per sentence version the model sees (at most one per edit, under the cache's 50,000 entries). A whole
- * sentence (its analysis, segmentation and cached prediction) costs under 14 KB of heap after the first pass (about
- * 70 MB for 5,000 sentences), so 10,000 edits add under 140 MB to an RSS of 550-650 MB, 1.25×; the rest of the margin
- * is allocator and onnxruntime slack. State kept per version (a copy of the document per pass) crosses it.
+ * Bound on RSS after settling and a full collection, over the same before the first edit. Memory outside the JS
+ * heaps (onnxruntime's and the allocator's, in the worker threads) moves by ±200 MB between samples on a server
+ * without a leak (one sample reached 1.78× on the Markdown note), so this catches native leaks and gross ones only;
+ * the main thread's heap, held to the prediction cache's allowance (heapAllowanceMB), catches retained JS state.
  */
-const MAX_GROWTH = 1.5;
+const MAX_GROWTH = 2;
 const SAMPLE_EVERY = 1000;
 
 interface Failed {
@@ -50,7 +49,7 @@ function table(results: (SoakResult | Failed)[]): string {
     ['RSS at start, before, after', (r) => `${mb(r.memory.start.rssMB)}, ${mb(r.memory.before.rssMB)}, ${mb(r.memory.after.rssMB)}`],
     ['RSS peak (VmHWM)', (r) => mb(r.memory.after.peakMB)],
     ['RSS after GC: before, after', (r) => `${mb(r.memory.before.collected.rssMB)}, ${mb(r.memory.after.collected.rssMB)}`],
-    ['heap after GC: before, after', (r) => `${mb(r.memory.before.collected.heapMB)}, ${mb(r.memory.after.collected.heapMB)}`],
+    ['heap after GC: before, after, allowed', (r) => `${mb(r.memory.before.collected.heapMB)}, ${mb(r.memory.after.collected.heapMB)}, ${r.heapAllowanceMB}`],
     ['fresh server: RSS, heap after GC', (r) => `${mb(r.memory.fresh.rssMB)}, ${mb(r.memory.fresh.collected.heapMB)}`],
     [`growth: RSS, RSS after GC (bound ${MAX_GROWTH}×), heap`, (r) => `${r.growth.rss.toFixed(2)}×, ${r.growth.collectedRss.toFixed(2)}×, ${r.growth.collectedHeap.toFixed(2)}×`],
     ['mismatches', (r) => String(r.mismatches.length)],
@@ -98,7 +97,7 @@ async function main(): Promise<number> {
   load.after = loadavg();
   const rebuilt = buildOf().server !== build.server;
   if (rebuilt) console.warn('soak: dist/server.js changed during the run: the files may have run different servers');
-  const failed = results.filter((r) => 'error' in r || r.mismatches.length > 0 || r.growth.collectedRss > MAX_GROWTH);
+  const failed = results.filter((r) => 'error' in r || r.mismatches.length > 0 || r.growth.collectedRss > MAX_GROWTH || r.memory.after.collected.heapMB > r.heapAllowanceMB);
   mkdirSync(path.dirname(out), { recursive: true });
   const summary = { date: new Date().toISOString(), build: { commit: build.commit, uncommitted: build.uncommitted, serverChangedDuringRun: rebuilt }, edits, seed, sentences, configuration: { ...CONFIGURATION, modelPath: path.basename(DEFAULT_MODEL) }, maxGrowth: MAX_GROWTH, machine: { cpus: cpus().length, loadavg: load }, results, passed: failed.length === 0 };
   writeFileSync(out, JSON.stringify(summary, null, 2) + '\n');

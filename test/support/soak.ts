@@ -63,7 +63,7 @@ export interface Measured extends Memory {
 const toMB = (bytes: number) => Math.round(bytes / 104857.6) / 10;
 
 /** The process's memory, worker threads included, from /proc (Linux). */
-export function processMemory(pid: number): Memory {
+function processMemory(pid: number): Memory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]);
   return { rssMB: toMB(kB('VmRSS') * 1024), peakMB: toMB(kB('VmHWM') * 1024) };
@@ -155,6 +155,8 @@ export interface SoakResult {
   };
   /** After / before: RSS as found, RSS and main-thread heap after a full garbage collection. */
   growth: { rss: number; collectedRss: number; collectedHeap: number };
+  /** The most the main thread's heap may hold after the soak without a leak (see heapAllowanceMB). */
+  heapAllowanceMB: number;
   mismatches: string[];
   /** Set when there are mismatches: the final text and every edit sent, in order, to replay them. */
   reproducer?: { finalText: string; edits: RangeEdit[] };
@@ -530,9 +532,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     seconds: { firstPass, edits: editsSeconds, waitingInEdits: waited / 1000, settle: settleSeconds, fresh: freshSeconds, total: (performance.now() - started) / 1000 },
     memory: { start, before, samples, after, fresh: freshMemory },
     growth: { rss: ratio(after.rssMB, before.rssMB), collectedRss: ratio(after.collected.rssMB, before.collected.rssMB), collectedHeap: ratio(after.collected.heapMB, before.collected.heapMB) },
+    heapAllowanceMB: heapAllowanceMB(start, before, document.sentences, sent.length),
     mismatches,
     ...(mismatches.length > 0 && { reproducer: { finalText: doc.text, edits: sent } }),
   };
+}
+
+/** V8's own growth over a run (compiled code, inline caches, buffers it warms up), whatever the document. */
+const HEAP_SLACK_MB = 20;
+
+/**
+ * The heap a leak-free server may hold after the edits: the prediction cache gains at most one entry per sentence
+ * version the model sees, so at most one per edit, and an entry costs less than a whole sentence does after the first
+ * pass (its analysis, segments and prediction: the heap over that at start, per sentence, about 14 KB). Versions of
+ * the document kept alive (a V8 slice in a cache pins its whole text, 0.1-1 MB per model pass) cross it.
+ */
+function heapAllowanceMB(start: Measured, before: Measured, sentences: number, edits: number): number {
+  const perSentence = Math.max(0, before.collected.heapMB - start.collected.heapMB) / sentences;
+  return Math.round(before.collected.heapMB + perSentence * edits + HEAP_SLACK_MB);
 }
 
 const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
