@@ -70,7 +70,7 @@ export class ClientFeatures {
   }
 
   /** Logs the failure of a request the client did not want or could not answer. */
-  settle(method: string, request: Promise<unknown>): void {
+  private settle(method: string, request: Promise<unknown>): void {
     request.catch((error: Error) => this.log(`the client rejected ${method}: ${error.message}`));
   }
 }
