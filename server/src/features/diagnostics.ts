@@ -30,7 +30,7 @@ export function toDiagnostics(uri: string, findings: Finding[], settings: Bioner
       source: DIAGNOSTIC_SOURCE,
       message: finding.message,
       data,
-      relatedInformation: finding.related?.map((r) => ({ location: { uri, range: spanToRange(r) }, message: r.message })),
+      relatedInformation: finding.related?.map((r) => ({ location: { uri: r.file ?? uri, range: spanToRange(r) }, message: r.message })),
     });
   }
   return diagnostics;

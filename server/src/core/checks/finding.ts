@@ -25,10 +25,16 @@ export function replaceWith(title: string, span: Span, newText: string, preferre
   return { title, edits: [{ line: span.line, start: span.start, end: span.end, newText }], preferred };
 }
 
+export interface Related extends Span {
+  message: string;
+  /** The other file, as the corpus names it (a path in the CLI, a URI in the server); absent: the same file. */
+  file?: string;
+}
+
 export interface Finding extends Span {
   code: DiagnosticCode;
   message: string;
   fixes: Fix[];
-  /** Other places that explain this finding (e.g. the common label a typo resembles). */
-  related?: (Span & { message: string })[];
+  /** Other places that explain this finding (e.g. the common label a typo resembles); `file` when in another file. */
+  related?: Related[];
 }
