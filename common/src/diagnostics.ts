@@ -18,6 +18,9 @@ export const DIAGNOSTICS = {
   'mixed-scheme': { severity: 'error', description: 'A tag of another scheme than the file’s (e.g. S-X or E-X in an IOB2 file).' },
   'invisible-character': { severity: 'warning', description: 'A token contains a zero-width, no-break, bidirectional or control character.' },
   'whitespace-in-token': { severity: 'warning', description: 'Whitespace inside a column of a tab-separated file.' },
+  'split-leak': { severity: 'warning', description: 'A sentence that also occurs, word for word, in another split of the corpus (train, dev, test).' },
+  'duplicate-sentence': { severity: 'information', description: 'A sentence that repeats an earlier one of the same file, word for word.' },
+  'type-missing-from-train': { severity: 'warning', description: 'An entity type of a dev or test file that no train file of the corpus has.' },
   'model-disagreement': {
     severity: 'information',
     description: 'The model confidently disagrees with the gold tags of a sentence (editor only, needs a model).',

@@ -38,3 +38,6 @@ export interface Finding extends Span {
   /** Other places that explain this finding (e.g. the common label a typo resembles); `file` when in another file. */
   related?: Related[];
 }
+
+/** Line then column order, as findings are listed and published. */
+export const byPosition = (a: Span, b: Span): number => a.line - b.line || a.start - b.start;
