@@ -2,10 +2,11 @@
 /** The `bioner` command line; every command sits on the same core modules as the language server. */
 import { oneOf, SETTINGS } from '@common/settings';
 import { ANNOTATE_FORMATS, INPUT_KINDS, runAnnotate } from './cli/annotate';
-import { UsageError } from './cli/args';
+import { CORPUS_SCOPE, UsageError } from './cli/args';
 import { CHECK_FORMATS, runCheck } from './cli/check';
 import { runConvert } from './cli/convert';
 import { runEval } from './cli/eval';
+import { runStats } from './cli/stats';
 import { describeErrno } from './cli/output';
 import { runTrain } from './cli/train';
 import { VERSION } from './cli/version';
@@ -13,8 +14,11 @@ import { VERSION } from './cli/version';
 const USAGE = `bioner ${VERSION}: biomedical NER and BIO/CoNLL checking
 
 Usage:
-  bioner check FILES… [--format ${CHECK_FORMATS.enum.join('|')}] [--output FILE] [--tag-column N] [--scheme S]
-      Runs the editor's checks; exits 1 when an error-level finding exists.
+  bioner check FILES|DIRS… [--format ${CHECK_FORMATS.enum.join('|')}] [--output FILE] [--tag-column N] [--scheme S] [--corpus-scope C]
+      Runs the editor's checks and the corpus checks (split leaks, duplicates, types missing from train);
+      exits 1 when an error-level finding exists.
+  bioner stats FILES|DIRS… [--json] [--output FILE] [--tag-column N] [--scheme S] [--corpus-scope C]
+      Per corpus: sentences, tokens and entities per split and type, lengths, leakage and memorization.
   bioner annotate FILE [--model DIR] [--format ${ANNOTATE_FORMATS.enum.join('|')}] [--input ${INPUT_KINDS.join('|')}] [--output FILE]
       Tags a BIO file (predicted tag appended as the last column) or prose (one sentence per line in jsonl).
   bioner eval GOLD [--pred FILE | --model DIR] [--json]
@@ -26,13 +30,16 @@ Usage:
 
 Model options (annotate, eval): --device ${SETTINGS.device.enum.join('|')}, --workers N, --threads N, --quantized,
   --heads NAME[,NAME…]
-S is ${oneOf(SETTINGS.scheme.enum)}; N for --tag-column is the tag's column (-1: the last).`;
+S is ${oneOf(SETTINGS.scheme.enum)}; N for --tag-column is the tag's column (-1: the last).
+DIRS are searched for .bio/.iob/.iob2/.bioes/.conll files and .tsv/.txt files that read as BIO. C is
+${oneOf(CORPUS_SCOPE.enum)}: the files compared as one corpus (default ${CORPUS_SCOPE.default}: those of one folder).`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   check: runCheck,
   convert: runConvert,
   annotate: runAnnotate,
   eval: runEval,
+  stats: runStats,
   train: runTrain,
 };
 

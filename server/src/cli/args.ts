@@ -1,5 +1,9 @@
 /** A small argument parser: positional arguments, `--name value` / `--name=value` options and flags. */
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
 import { oneOf, resolveSettings, SETTINGS, type BionerSettings } from '@common/settings';
+import type { BatchOptions } from '../core/corpus/batch';
+import { CORPUS_SCOPES } from '../core/corpus/corpora';
 
 export class UsageError extends Error {}
 
@@ -35,6 +39,29 @@ export function settingsFromArgs(values: Record<string, string | undefined>): Bi
   const tagColumn = values['tag-column'];
   if (tagColumn !== undefined && !/^-?\d+$/.test(tagColumn)) throw new UsageError(`--tag-column takes an integer, not '${tagColumn}'`);
   return resolveSettings({ tagColumn: tagColumn === undefined ? undefined : Number(tagColumn), scheme: choice(values, 'scheme', SETTINGS.scheme) });
+}
+
+/** Options of the commands that read files as corpora (check, stats). */
+export const CORPUS_OPTIONS = ['corpus-scope'];
+export const CORPUS_SCOPE = { enum: CORPUS_SCOPES, default: 'folder' } as const;
+
+/** How the files of `paths` form corpora: `workspace` makes one corpus of the folder that holds every path. */
+export function corpusOptionsFromArgs(args: ParsedArgs, settings: BionerSettings): BatchOptions {
+  const scope = choice(args.values, 'corpus-scope', CORPUS_SCOPE);
+  const roots = scope === 'workspace' ? [commonFolder(args.positional)] : [];
+  return { tagColumn: settings.tagColumn, scheme: settings.scheme, scope, roots };
+}
+
+/** The deepest folder containing every path (a folder argument counts as itself, a file as its folder). */
+function commonFolder(paths: readonly string[]): string {
+  const folders = paths.map((p) => {
+    const resolved = path.resolve(p);
+    return statSync(resolved, { throwIfNoEntry: false })?.isDirectory() ? resolved : path.dirname(resolved);
+  });
+  return folders.reduce((common, folder) => {
+    while (folder !== common && !folder.startsWith(common.endsWith(path.sep) ? common : common + path.sep)) common = path.dirname(common);
+    return common;
+  });
 }
 
 /** An option taking one of a few values, declared like a setting. */

@@ -1,6 +1,6 @@
 /** Renders findings of the `check` command as text, JSON or SARIF 2.1.0. */
 import { DIAGNOSTIC_CODES, DIAGNOSTICS, type DiagnosticCode, type SeverityName } from '@common/diagnostics';
-import type { Finding } from './finding';
+import type { Finding, Related, Span } from './finding';
 
 export interface FileReport {
   path: string;
@@ -26,6 +26,7 @@ export function formatText(reports: FileReport[], severity: Severities): string 
     for (const f of visibleFindings(report.findings, severity)) {
       const level = severity[f.code];
       out.push(`${report.path}:${f.line + 1}:${f.start + 1}: ${level} ${f.code}: ${f.message}`);
+      for (const r of f.related ?? []) out.push(`    ${r.file ?? report.path}:${r.line + 1}:${r.start + 1}: ${r.message}`);
       if (level === 'error' || level === 'warning') counts[level]++;
       else counts.other++;
     }
@@ -46,6 +47,9 @@ export function formatJson(reports: FileReport[], severity: Severities): string 
       endColumn: f.end + 1,
       message: f.message,
       fixes: f.fixes.map((x) => ({ title: x.title, edits: x.edits.map((e) => ({ line: e.line + 1, column: e.start + 1, endColumn: e.end + 1, newText: e.newText })) })),
+      ...(f.related?.length
+        ? { related: f.related.map((rel) => ({ path: rel.file ?? r.path, line: rel.line + 1, column: rel.start + 1, endColumn: rel.end + 1, message: rel.message })) }
+        : {}),
     })),
   }));
   return JSON.stringify({ files }, null, 2);
@@ -55,6 +59,13 @@ const SARIF_LEVEL: Record<SeverityName, string> = { error: 'error', warning: 'wa
 
 export function formatSarif(reports: FileReport[], severity: Severities, toolVersion: string): string {
   const uri = (path: string) => path.split('\\').join('/');
+  // SARIF columns count UTF-16 code units by default, like LSP.
+  const region = (span: Span) => ({ startLine: span.line + 1, startColumn: span.start + 1, endLine: span.line + 1, endColumn: Math.max(span.end, span.start) + 1 });
+  const relatedLocation = (path: string) => (rel: Related, id: number) => ({
+    id,
+    physicalLocation: { artifactLocation: { uri: uri(rel.file ?? path) }, region: region(rel) },
+    message: { text: rel.message },
+  });
   const results = reports.flatMap((r) =>
     visibleFindings(r.findings, severity).map((f) => ({
       ruleId: f.code,
@@ -65,11 +76,11 @@ export function formatSarif(reports: FileReport[], severity: Severities, toolVer
         {
           physicalLocation: {
             artifactLocation: { uri: uri(r.path) },
-            // SARIF columns count UTF-16 code units by default, like LSP.
-            region: { startLine: f.line + 1, startColumn: f.start + 1, endLine: f.line + 1, endColumn: Math.max(f.end, f.start) + 1 },
+            region: region(f),
           },
         },
       ],
+      ...(f.related?.length ? { relatedLocations: f.related.map(relatedLocation(r.path)) } : {}),
       ...(f.fixes.length
         ? {
             fixes: f.fixes.map((x) => ({
