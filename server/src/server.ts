@@ -12,6 +12,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, RELOAD_MODEL_REQUEST, type FileTooLargeParams } from '@common/protocol';
 import { DEFAULT_PROSE_LANGUAGES, type BionerSettings } from '@common/settings';
 import { analyzeConll, type ConllAnalysis } from './core/conll/analysis';
+import { updateConll } from './core/conll/incremental';
 import type { Finding } from './core/checks/finding';
 import type { PredictOptions } from './core/ner/engine';
 import { bioInlayHints, bioPredictionHover, disagreementFindings, predictBio, type BioPredictions } from './features/bioPredictions';
@@ -19,7 +20,8 @@ import { ClientFeatures } from './features/clientFeatures';
 import { CODE_ACTION_KINDS, codeActions } from './features/codeActions';
 import { guardProcess } from './features/crashGuard';
 import { toDiagnostics } from './features/diagnostics';
-import { DocumentStore, type AnalysisControl, type DocumentStoreOptions } from './features/documentStore';
+import { DocumentStore, type AnalysisControl, type DocumentStoreOptions, type Previous } from './features/documentStore';
+import { EditLog } from './features/editLog';
 import { hover as goldHover } from './features/hover';
 import { ModelService } from './features/modelService';
 import { withProgress } from './features/progress';
@@ -32,7 +34,9 @@ import { documentSymbols, foldingRanges } from './features/structure';
 const connection = createConnection(ProposedFeatures.all);
 const log = (message: string) => connection.console.warn(`BioNER: ${message}`);
 guardProcess((message) => connection.console.error(message));
-const documents = new TextDocuments(TextDocument);
+/** Each version's change is recorded, so that the gold checks re-check only what it touched. */
+const edits = new EditLog();
+const documents = new TextDocuments<TextDocument>(edits);
 const client = new ClientFeatures(connection, log);
 const settings = new SettingsCache(connection, log);
 /** How long `shutdown` waits for the model's sessions to close before answering (LSP clients wait about 1–2 s). */
@@ -61,13 +65,22 @@ const models = new ModelService(
   log,
 );
 
-/** Gold checks: structure and tags, cheap, on every change. */
+/** The gold checks of a version: from the last one published when the edits since are known, else from scratch. */
+function conllAnalysis(document: TextDocument, current: BionerSettings, control: AnalysisControl, previous: Previous<ConllAnalysis> | undefined): Promise<ConllAnalysis> {
+  const change = previous && edits.between(document.uri, previous.version, document.version);
+  const pass = { checkpoint: control.checkpoint };
+  return change ? updateConll(previous.result, document.getText(), change, current, pass) : analyzeConll(document.getText(), current, pass);
+}
+
+/** Gold checks: structure and tags, cheap, on every change; an edit re-checks the sentences it touched, at once. */
 const conll = new DocumentStore<ConllAnalysis>({
   settingsFor: (uri) => settings.get(uri),
   debounceMs: 300,
+  quick: (document, previous) => !!previous && !!edits.between(document.uri, previous.version, document.version),
   onError: analysisFailed,
-  analyze: (document, current, control) => analyzeConll(document.getText(), current, { checkpoint: control.checkpoint }),
+  analyze: conllAnalysis,
   onAnalysed(document, analysis, current) {
+    edits.forget(document.uri, document.version);
     if (!analysis) tooLarge(document, current);
     else publish(document, analysis.findings, current);
   },
@@ -171,6 +184,7 @@ documents.onDidChangeContent(({ document }) => {
 });
 documents.onDidClose(({ document }) => {
   for (const store of stores) store.closed(document.uri);
+  edits.closed(document.uri);
   segmenters.delete(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });

@@ -40,7 +40,7 @@ function randomSettings(rng: Random): BionerSettings {
   return { ...DEFAULT_SETTINGS, tagColumn: rng.pick([-1, -1, -1, -1, 0, 1, -2, 3]), scheme: rng.pick(SCHEMES) };
 }
 
-const resultOf = ({ layout, findings, structure }: CheckResult): CheckResult => ({ layout, findings, structure });
+const resultOf = ({ layout, findings, structure }: CheckResult): Pick<CheckResult, 'layout' | 'findings' | 'structure'> => ({ layout, findings, structure });
 
 /** Positions anywhere in the document, and some past its lines' ends, as editors send on hover. */
 function randomPosition(rng: Random, lengths: readonly number[]): { line: number; character: number } {

@@ -11,13 +11,22 @@ export interface AnalysisControl {
   checkpoint(): Promise<void>;
 }
 
+/** The last result published for a document, and its version. */
+export interface Previous<T> {
+  version: number;
+  result: T;
+}
+
 export interface DocumentStoreOptions<T> {
   settingsFor(uri: string): Promise<BionerSettings>;
-  analyze(document: TextDocument, settings: BionerSettings, control: AnalysisControl): Promise<T>;
+  /** `previous`: the last result published for the document with the same settings and model, if any. */
+  analyze(document: TextDocument, settings: BionerSettings, control: AnalysisControl, previous: Previous<T> | undefined): Promise<T>;
   /** Called once per analysed version; `undefined` when the file is over the size limit. */
   onAnalysed?(document: TextDocument, result: T | undefined, settings: BionerSettings): void;
   /** Typing pauses shorter than this do not start an analysis of a large document. */
   debounceMs: number;
+  /** Whether this version's analysis is cheap whatever the document's size (it can start from `previous`): no pause. */
+  quick?(document: TextDocument, previous: Previous<T> | undefined): boolean;
   /** An analysis failed (a bug or a broken model): reported, never thrown at the event loop. */
   onError(document: TextDocument, error: Error): void;
 }
@@ -35,6 +44,7 @@ interface Entry<T> {
 export class DocumentStore<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private readonly latest = new Map<string, TextDocument>();
+  private readonly published = new Map<string, Previous<T>>();
   private disposed = false;
 
   constructor(private readonly options: DocumentStoreOptions<T>) {}
@@ -51,13 +61,15 @@ export class DocumentStore<T> {
   /** Starts analysing a new version, after a pause in typing for large documents. */
   changed(document: TextDocument): void {
     if (this.disposed) return;
-    const delay = document.getText().length < SMALL_DOCUMENT ? 0 : this.options.debounceMs;
+    const quick = document.getText().length < SMALL_DOCUMENT || this.options.quick?.(document, this.published.get(document.uri));
+    const delay = quick ? 0 : this.options.debounceMs;
     void this.start(document, delay);
   }
 
   closed(uri: string): void {
     this.entries.delete(uri);
     this.latest.delete(uri);
+    this.published.delete(uri);
   }
 
   /** Shutting down: every analysis on its way becomes stale (its model pass is cancelled) and none starts. */
@@ -65,11 +77,13 @@ export class DocumentStore<T> {
     this.disposed = true;
     this.entries.clear();
     this.latest.clear();
+    this.published.clear();
   }
 
   /** Re-analyses every open document (settings or the model changed). */
   refreshAll(): void {
     this.entries.clear();
+    this.published.clear();
     for (const document of this.latest.values()) this.changed(document);
   }
 
@@ -111,8 +125,9 @@ export class DocumentStore<T> {
         if (isStale()) throw new Stale();
       },
     };
-    const result = await this.options.analyze(document, settings, control);
+    const result = await this.options.analyze(document, settings, control, this.published.get(document.uri));
     if (isStale()) throw new Stale();
+    this.published.set(document.uri, { version: document.version, result });
     this.options.onAnalysed?.(document, result, settings);
     return result;
   }

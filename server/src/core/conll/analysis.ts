@@ -1,19 +1,35 @@
 /** A checked CoNLL document kept in memory for the editor: findings plus random access to its sentences. */
-import type { BionerSettings } from '@common/settings';
-import { checkLines, type CheckResult, type PassControl } from '../checks/checker';
+import { checkLines, type CheckResult, type CheckSettings, type PassControl } from '../checks/checker';
 import { LineIndex } from '../text/lines';
 import { lineKind } from './columns';
+import type { Layout } from './layout';
 import { tagOf, tokenLine, type TokenLine } from './reader';
 import { chunkEntities, mapToScheme, type Chunk } from './sequence';
 
-export interface ConllAnalysis extends CheckResult {
-  index: LineIndex;
+/**
+ * What changed against the previous analysis of the same document, in sentence indices: old sentences
+ * [from, from + deleted) were replaced by new sentences [from, from + inserted); those before are the same sentences
+ * on the same lines, those after are the same sentences with their lines moved by lineShift. Findings of sentences
+ * outside it may still change (a label typo's counts are file-wide); their tokens do not.
+ */
+export interface SentenceDelta {
+  from: number;
+  deleted: number;
+  inserted: number;
+  lineShift: number;
 }
 
-export async function analyzeConll(text: string, settings: Pick<BionerSettings, 'tagColumn' | 'scheme'>, control?: PassControl): Promise<ConllAnalysis> {
+export interface ConllAnalysis extends CheckResult {
+  index: LineIndex;
+  settings: CheckSettings;
+  /** Undefined: everything may have changed (a first analysis, a full re-check, other settings). */
+  delta?: SentenceDelta;
+}
+
+export async function analyzeConll(text: string, settings: CheckSettings, control?: PassControl): Promise<ConllAnalysis> {
   const index = new LineIndex(text);
   const result = await checkLines(() => index.lines(), settings, control);
-  return { index, ...result };
+  return { index, settings: { tagColumn: settings.tagColumn, scheme: settings.scheme }, ...result };
 }
 
 /** The sentence containing `line`, or -1 when the line is between sentences. */
@@ -54,8 +70,13 @@ export function tokenAt(analysis: ConllAnalysis, line: number): { sentence: numb
 
 export function sentenceTokens(analysis: ConllAnalysis, sentence: number): TokenLine[] {
   const { layout, index, structure } = analysis;
+  return tokensBetween(index, layout, structure.sentenceStarts[sentence], structure.sentenceEnds[sentence]);
+}
+
+/** The token lines among lines [first, last]. */
+export function tokensBetween(index: LineIndex, layout: Pick<Layout, 'separator' | 'tagSetting'>, first: number, last: number): TokenLine[] {
   const tokens: TokenLine[] = [];
-  for (const line of index.lines(structure.sentenceStarts[sentence], structure.sentenceEnds[sentence] + 1)) {
+  for (const line of index.lines(first, last + 1)) {
     if (lineKind(line.text, layout.separator) === 'token') tokens.push(tokenLine(line, layout.separator, layout.tagSetting));
   }
   return tokens;

@@ -1,6 +1,8 @@
 /** Lines of a document with LSP positions: line numbers and UTF-16 columns, any of \n, \r\n, \r ending a line. */
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { firstAbove } from './search';
+import type { TextChange } from './textChange';
 
 export interface Line {
   /** Zero-based line number. */
@@ -16,17 +18,37 @@ const BOM = '\uFEFF';
 /** Start offsets of every line; line i spans [starts[i], end of its text). */
 export class LineIndex {
   readonly starts: Int32Array;
-  constructor(readonly text: string) {
-    const starts: number[] = [0];
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) starts.push(i + 1);
-      else if (c === 13) {
-        if (text.charCodeAt(i + 1) === 10) i++;
-        starts.push(i + 1);
-      }
+  /** `starts`, when given, are the line starts of `text` already known. */
+  constructor(
+    readonly text: string,
+    starts = scanStarts(text),
+  ) {
+    this.starts = starts;
+  }
+
+  /**
+   * The index of `text`, which is this text with `change` made: only line starts near the change are looked for.
+   * Whether offset p starts a line depends on characters p-1 and p alone (a \r followed by \n ends one line), so
+   * starts before the change stay and those past its end + 1 move by the change in length.
+   */
+  edited(text: string, change: TextChange): LineIndex {
+    const { start, end, length } = change;
+    const old = this.starts;
+    const head = firstAbove(old, start - 1);
+    const tail = firstAbove(old, end + 1);
+    const middle: number[] = start === 0 ? [0] : [];
+    const last = Math.min(start + length + 1, text.length);
+    for (let p = Math.max(start, 1); p <= last; p++) {
+      const c = text.charCodeAt(p - 1);
+      if (c === 10 || (c === 13 && text.charCodeAt(p) !== 10)) middle.push(p);
     }
-    this.starts = Int32Array.from(starts);
+    const starts = new Int32Array(head + middle.length + old.length - tail);
+    starts.set(old.subarray(0, head));
+    starts.set(middle, head);
+    const shift = length - (end - start);
+    const moveBy = head + middle.length - tail;
+    for (let i = tail; i < old.length; i++) starts[i + moveBy] = old[i] + shift;
+    return new LineIndex(text, starts);
   }
 
   get lineCount(): number {
@@ -61,6 +83,19 @@ export class LineIndex {
   *lines(from = 0, to = this.lineCount): Generator<Line> {
     for (let n = from; n < to; n++) yield this.line(n);
   }
+}
+
+function scanStarts(text: string): Int32Array {
+  const starts: number[] = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  return Int32Array.from(starts);
 }
 
 /** Streams the lines of a file of any size, decoding UTF-8 incrementally. */
