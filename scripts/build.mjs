@@ -1,4 +1,4 @@
-// Bundles the extension, the language server, its inference worker and the CLI with esbuild, and ships
+// Bundles the extension, the language server, its inference and corpus workers and the CLI with esbuild, and ships
 // onnxruntime-node (native, so not bundled) beside them with only this platform's binaries.
 import * as esbuild from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +20,7 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/nerWorker.ts'], outfile: 'dist/nerWorker.js' }),
+  esbuild.build({ ...common, entryPoints: ['server/src/corpusWorker.ts'], outfile: 'dist/corpusWorker.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js' }),
 ]);
 chmodSync('dist/cli.js', 0o755);

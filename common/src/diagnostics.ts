@@ -18,6 +18,18 @@ export const DIAGNOSTICS = {
   'mixed-scheme': { severity: 'error', description: 'A tag of another scheme than the file’s (e.g. S-X or E-X in an IOB2 file).' },
   'invisible-character': { severity: 'warning', description: 'A token contains a zero-width, no-break, bidirectional or control character.' },
   'whitespace-in-token': { severity: 'warning', description: 'Whitespace inside a column of a tab-separated file.' },
+  'type-conflict': {
+    severity: 'warning',
+    description: 'Tokens annotated with one type here and, far more often, with another type elsewhere in the corpus.',
+  },
+  'unannotated-occurrence': {
+    severity: 'information',
+    description: 'Tokens left O here that the corpus annotates as an entity at most of their other occurrences.',
+  },
+  'boundary-variation': {
+    severity: 'information',
+    description: 'Tokens covered here by an entity of another extent than the one the corpus annotates at most occurrences.',
+  },
   'split-leak': { severity: 'warning', description: 'A sentence that also occurs, word for word, in another split of the corpus (train, dev, test).' },
   'duplicate-sentence': { severity: 'information', description: 'A sentence that repeats an earlier one of the same file, word for word.' },
   'type-missing-from-train': { severity: 'warning', description: 'An entity type of a dev or test file that no train file of the corpus has.' },

@@ -110,6 +110,31 @@ export const SETTINGS = {
     default: 'disagreements',
     description: "Show the model's tag beside the gold tag in BIO files (inlay hints): nowhere, where they differ, or everywhere.",
   },
+  'corpus.enabled': {
+    type: 'boolean',
+    default: true,
+    description: 'Index the BIO files of the workspace (in a worker thread) and check each file against the rest of its corpus.',
+  },
+  'corpus.scope': {
+    type: 'string',
+    enum: ['folder', 'workspace', 'file'],
+    default: 'folder',
+    description:
+      'Which files form one corpus and are compared with each other: the files of one folder (e.g. train/dev/test), every file of a workspace folder, or each file alone.',
+  },
+  'corpus.minCount': {
+    type: 'integer',
+    default: 3,
+    minimum: 1,
+    description: 'Consistency checks: fewest annotations of the majority reading of a surface form before its other occurrences are flagged.',
+  },
+  'corpus.minRatio': {
+    type: 'number',
+    default: 0.75,
+    exclusiveMinimum: 0.5,
+    maximum: 1,
+    description: 'Consistency checks: least share of the majority reading among the occurrences of a surface form it is compared with.',
+  },
   pythonPath: {
     type: 'string',
     default: '',
@@ -166,10 +191,17 @@ const SERVER_KEYS = (Object.keys(SETTINGS) as (keyof Settings)[]).filter((key): 
 /** Fills what a client left out (or sent with the wrong type or out of range) with defaults; integers are truncated. */
 export function resolveSettings(raw: { readonly [K in ServerKey]?: unknown } | undefined | null): BionerSettings {
   const given: Partial<Record<ServerKey, unknown>> = raw ?? {};
-  return Object.fromEntries(SERVER_KEYS.map((key) => [key, resolve(SETTINGS[key], given[key])])) as BionerSettings;
+  return Object.fromEntries(SERVER_KEYS.map((key) => [key, resolve(SETTINGS[key], given[key] ?? nested(given, key))])) as BionerSettings;
 }
 
 export const DEFAULT_SETTINGS: BionerSettings = resolveSettings(undefined);
+
+/** VS Code sends `corpus.scope` as `{ corpus: { scope } }`. */
+function nested(given: Record<string, unknown>, key: string): unknown {
+  let value: unknown = given;
+  for (const part of key.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+  return value;
+}
 
 function resolve(declaration: Exclude<SettingDeclaration, { type: 'array' }>, value: unknown): unknown {
   switch (declaration.type) {

@@ -11,12 +11,15 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, RELOAD_MODEL_REQUEST, type FileTooLargeParams } from '@common/protocol';
 import { DEFAULT_PROSE_LANGUAGES, type BionerSettings } from '@common/settings';
-import { analyzeConll, type ConllAnalysis } from './core/conll/analysis';
+import { analyzeConll, sentenceTokens, type ConllAnalysis } from './core/conll/analysis';
+import { corpusSentence } from './core/corpus/sentence';
 import { updateConll } from './core/conll/incremental';
-import type { Finding } from './core/checks/finding';
+import { byPosition, type Finding } from './core/checks/finding';
 import type { PredictOptions } from './core/ner/engine';
 import { bioInlayHints, bioPredictionHover, disagreementFindings, predictBio, type BioPredictions } from './features/bioPredictions';
 import { ClientFeatures } from './features/clientFeatures';
+import { CORPUS_FILES_GLOB, CorpusService } from './features/corpus';
+import { prepareRename, references, renameType, workspaceSymbols } from './features/corpusRequests';
 import { CODE_ACTION_KINDS, codeActions } from './features/codeActions';
 import { guardProcess } from './features/crashGuard';
 import { toDiagnostics } from './features/diagnostics';
@@ -42,8 +45,14 @@ const settings = new SettingsCache(connection, log);
 /** How long `shutdown` waits for the model's sessions to close before answering (LSP clients wait about 1–2 s). */
 const SHUTDOWN_ANSWER_MS = 300;
 
+/** The file's own findings last published, and the corpus findings on it, published together. */
+const ownFindings = new Map<string, Finding[]>();
+const corpusFindings = new Map<string, Finding[]>();
+
 function publish(document: TextDocument, findings: Finding[], current: BionerSettings): void {
-  void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: toDiagnostics(document.uri, findings, current) });
+  ownFindings.set(document.uri, findings);
+  const all = [...findings, ...(corpusFindings.get(document.uri) ?? [])].sort(byPosition);
+  void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: toDiagnostics(document.uri, all, current) });
 }
 
 function tooLarge(document: TextDocument, current: BionerSettings): void {
@@ -69,7 +78,25 @@ const models = new ModelService(
 function conllAnalysis(document: TextDocument, current: BionerSettings, control: AnalysisControl, previous: Previous<ConllAnalysis> | undefined): Promise<ConllAnalysis> {
   const change = previous && edits.between(document.uri, previous.version, document.version);
   const pass = { checkpoint: control.checkpoint };
-  return change ? updateConll(previous.result, document.getText(), change, current, pass) : analyzeConll(document.getText(), current, pass);
+  if (!change) return analyzeConll(document.getText(), current, pass);
+  return updateConll(previous.result, document.getText(), change, current, pass).then((analysis) => {
+    analysedFrom.set(analysis, previous.result);
+    return analysis;
+  });
+}
+
+/** The analysis each incremental one was made from, and the last one the corpus index was given, per document. */
+const analysedFrom = new WeakMap<ConllAnalysis, ConllAnalysis>();
+const indexedAnalysis = new Map<string, ConllAnalysis>();
+
+/** Gives the corpus index a published analysis: the sentences an edit replaced, or the whole text. */
+function indexAnalysis(document: TextDocument, analysis: ConllAnalysis): void {
+  const { delta } = analysis;
+  if (delta && analysedFrom.get(analysis) === indexedAnalysis.get(document.uri)) {
+    const inserted = Array.from({ length: delta.inserted }, (_, i) => corpusSentence(sentenceTokens(analysis, delta.from + i), analysis.layout));
+    corpus.edit(document.uri, { from: delta.from, deleted: delta.deleted, inserted, lineShift: delta.lineShift });
+  } else corpus.open(document.uri, document.getText());
+  indexedAnalysis.set(document.uri, analysis);
 }
 
 /** Gold checks: structure and tags, cheap, on every change; an edit re-checks the sentences it touched, at once. */
@@ -81,8 +108,9 @@ const conll = new DocumentStore<ConllAnalysis>({
   analyze: conllAnalysis,
   onAnalysed(document, analysis, current) {
     edits.forget(document.uri, document.version);
-    if (!analysis) tooLarge(document, current);
-    else publish(document, analysis.findings, current);
+    if (!analysis) return tooLarge(document, current);
+    indexAnalysis(document, analysis);
+    publish(document, analysis.findings, current);
   },
 });
 
@@ -129,22 +157,70 @@ const prose = modelStore<ProseAnalysis | null>({
 
 const stores = [conll, bioPredictions, prose];
 
+/** The workspace's corpus index, in its own worker: consistency across files, references, renames, symbols. */
+let workspaceRoots: string[] = [];
+const corpus = new CorpusService(client, {
+  log,
+  reindex(uri) {
+    for (const document of documents.all().filter(isBio)) {
+      if (uri !== undefined && document.uri !== uri) continue;
+      indexedAnalysis.delete(document.uri);
+      corpus.open(document.uri, document.getText());
+    }
+  },
+  onChanged: () => void refreshCorpusFindings(),
+});
+
+async function refreshCorpusFindings(): Promise<void> {
+  for (const document of documents.all().filter(isBio)) {
+    const findings = await corpus.ask({ kind: 'findings', uri: document.uri });
+    const own = ownFindings.get(document.uri);
+    if (!findings || !own || documents.get(document.uri) !== document) continue;
+    corpusFindings.set(document.uri, findings);
+    publish(document, own, await settings.get(document.uri));
+  }
+}
+
+/** Starts, restarts or stops the corpus index as `bioner.corpus.*` say. */
+let corpusOptions = '';
+async function configureCorpus(): Promise<void> {
+  const current = await settings.get(workspaceRoots[0] ?? '');
+  const options = {
+    scope: current['corpus.scope'],
+    roots: workspaceRoots,
+    thresholds: { minCount: current['corpus.minCount'], minRatio: current['corpus.minRatio'] },
+    maxFileSizeMB: current.maxFileSizeMB,
+    tagColumn: current.tagColumn,
+    scheme: current.scheme,
+  };
+  const key = current['corpus.enabled'] ? JSON.stringify(options) : '';
+  if (key === corpusOptions) return;
+  corpusOptions = key;
+  if (!key) {
+    await corpus.stop();
+    corpusFindings.clear();
+    return void refreshCorpusFindings();
+  }
+  corpus.start(options);
+}
+
 const isBio = (document: TextDocument | undefined): document is TextDocument => document?.languageId === LANGUAGE_ID;
 const proseLanguages = new Set(DEFAULT_PROSE_LANGUAGES);
 const isProse = (document: TextDocument | undefined): document is TextDocument => !!document && proseLanguages.has(document.languageId);
 
 function bioHandler<P extends { textDocument: { uri: string } }, R>(handler: (params: P, analysis: ConllAnalysis) => R) {
-  return async (params: P): Promise<R | null> => {
+  return async (params: P): Promise<Awaited<R> | null> => {
     const document = documents.get(params.textDocument.uri);
     if (!isBio(document)) return null;
     const analysis = await conll.get(document);
-    return analysis ? handler(params, analysis) : null;
+    return analysis ? await handler(params, analysis) : null;
   };
 }
 
 connection.onInitialize((params): InitializeResult => {
   client.declare(params.capabilities);
   settings.pull = client.configuration;
+  workspaceRoots = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
   const languages = params.initializationOptions?.proseLanguages;
   if (Array.isArray(languages)) {
     proseLanguages.clear();
@@ -157,6 +233,9 @@ connection.onInitialize((params): InitializeResult => {
       hoverProvider: true,
       foldingRangeProvider: true,
       documentSymbolProvider: true,
+      referencesProvider: true,
+      renameProvider: { prepareProvider: true },
+      workspaceSymbolProvider: true,
       // Offered only to clients that ask for them: others would never call, and some reject what they do not know.
       ...(client.inlayHints && { inlayHintProvider: true }),
       ...(client.semanticTokens && { semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true, range: true } }),
@@ -165,10 +244,15 @@ connection.onInitialize((params): InitializeResult => {
   };
 });
 
-connection.onInitialized(() => client.registerForConfigurationChanges());
+connection.onInitialized(() => {
+  client.registerForConfigurationChanges();
+  client.watchFiles(CORPUS_FILES_GLOB);
+  void configureCorpus();
+});
 
 connection.onDidChangeConfiguration((params) => {
   settings.changed(params.settings);
+  void configureCorpus();
   conll.refreshAll();
   bioPredictions.refreshAll();
   prose.refreshAll();
@@ -185,11 +269,25 @@ documents.onDidChangeContent(({ document }) => {
 documents.onDidClose(({ document }) => {
   for (const store of stores) store.closed(document.uri);
   edits.closed(document.uri);
+  if (isBio(document)) corpus.close(document.uri);
+  indexedAnalysis.delete(document.uri);
+  ownFindings.delete(document.uri);
+  corpusFindings.delete(document.uri);
   segmenters.delete(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
 
-connection.onCodeAction(bioHandler(codeActions));
+connection.onDidChangeWatchedFiles(({ changes }) => {
+  for (const change of changes) corpus.diskChanged(change.uri);
+});
+
+connection.onCodeAction(bioHandler((params, analysis) => codeActions(params, analysis, client.changeAnnotations)));
+connection.onReferences(bioHandler((params) => references(corpus, params.textDocument.uri, params.position.line)));
+connection.onPrepareRename(bioHandler((params) => prepareRename(corpus, params.textDocument.uri, params.position.line, params.position.character)));
+connection.onRenameRequest(
+  bioHandler((params) => renameType(corpus, params.textDocument.uri, params.position.line, params.position.character, params.newName, client.changeAnnotations)),
+);
+connection.onWorkspaceSymbol((params) => workspaceSymbols(corpus, params.query));
 connection.onFoldingRanges(bioHandler((_params, analysis) => foldingRanges(analysis)));
 connection.onDocumentSymbol(bioHandler((_params, analysis) => documentSymbols(analysis)));
 
@@ -232,6 +330,7 @@ connection.languages.semanticTokens.onRange((params) => semanticTokens(params.te
 /** Cancels all work and closes the model; answers quickly even if a native call is still finishing (exit waits for it). */
 connection.onShutdown(async () => {
   for (const store of stores) store.dispose();
+  void corpus.dispose();
   await Promise.race([models.dispose(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_ANSWER_MS))]);
 });
 

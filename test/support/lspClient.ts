@@ -2,14 +2,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { ROOT } from './fixtures';
 
 export interface ServerSession {
   connection: MessageConnection;
   process: ChildProcess;
-  /** Resolves with the next diagnostics published for `uri` (optionally for a given version). */
-  diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
+  /** Resolves with the next diagnostics published for `uri` (optionally for a given version, or that `accept` takes). */
+  diagnostics(uri: string, version?: number, accept?: (diagnostics: Diagnostic[]) => boolean): Promise<PublishDiagnosticsParams>;
   /** Notifications of a method received so far. */
   notifications(method: string): unknown[];
   /** Resolves with the first notification of `method`, from now on, that `accept` takes. */
@@ -38,10 +38,19 @@ export interface StartOptions {
   minimal?: boolean;
   /** Declares the usual capabilities but answers every server-to-client request with an error. */
   rejectRequests?: boolean;
+  /** Workspace folders, as URIs: the corpus index reads the BIO files under them. */
+  workspaceFolders?: string[];
 }
 
 const FULL_CAPABILITIES = {
-  workspace: { semanticTokens: { refreshSupport: true }, inlayHint: { refreshSupport: true }, didChangeConfiguration: { dynamicRegistration: true } },
+  workspace: {
+    semanticTokens: { refreshSupport: true },
+    inlayHint: { refreshSupport: true },
+    didChangeConfiguration: { dynamicRegistration: true },
+    didChangeWatchedFiles: { dynamicRegistration: true },
+    workspaceEdit: { documentChanges: true, changeAnnotationSupport: { groupsOnLabel: true } },
+    symbol: {},
+  },
   window: { workDoneProgress: true },
   textDocument: {
     semanticTokens: { requests: { full: true, range: true }, tokenTypes: [], tokenModifiers: [], formats: ['relative'] },
@@ -63,12 +72,12 @@ export async function startServer(options: StartOptions = {}): Promise<ServerSes
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const published: PublishDiagnosticsParams[] = [];
-  const waiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  const waiters: { uri: string; version?: number; accept?: (diagnostics: Diagnostic[]) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   const received = new Map<string, unknown[]>();
   connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {
     published.push(params);
     for (const waiter of [...waiters]) {
-      if (waiter.uri === params.uri && (waiter.version === undefined || waiter.version === params.version)) {
+      if (waiter.uri === params.uri && (waiter.version === undefined || waiter.version === params.version) && (waiter.accept?.(params.diagnostics) ?? true)) {
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.resolve(params);
       }
@@ -107,7 +116,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerSes
   connection.listen();
   await connection.sendRequest('initialize', {
     processId: process.pid,
-    rootUri: null,
+    rootUri: options.workspaceFolders?.[0] ?? null,
+    workspaceFolders: options.workspaceFolders?.map((uri) => ({ uri, name: path.basename(uri) })) ?? null,
     initializationOptions: options.initializationOptions,
     capabilities: options.minimal ? {} : { ...FULL_CAPABILITIES, workspace: { ...FULL_CAPABILITIES.workspace, configuration: configuration !== undefined } },
   });
@@ -115,7 +125,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerSes
   return {
     connection,
     process: child,
-    diagnostics: (uri, version) => new Promise((resolve) => waiters.push({ uri, version, resolve })),
+    diagnostics: (uri, version, accept) => new Promise((resolve) => waiters.push({ uri, version, accept, resolve })),
     notifications: (method) => received.get(method) ?? [],
     nextNotification: <P>(method: string, accept: (params: P) => boolean = () => true) =>
       new Promise<P>((resolve) => listeners.push({ method, accept: accept as (params: never) => boolean, resolve: resolve as (params: never) => void })),

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { oneOf, resolveSettings, SETTINGS, type BionerSettings } from '@common/settings';
 import type { BatchOptions } from '../core/corpus/batch';
 import { CORPUS_SCOPES } from '../core/corpus/corpora';
+import type { FormThresholds } from '../core/corpus/forms';
 
 export class UsageError extends Error {}
 
@@ -42,7 +43,7 @@ export function settingsFromArgs(values: Record<string, string | undefined>): Bi
 }
 
 /** Options of the commands that read files as corpora (check, stats). */
-export const CORPUS_OPTIONS = ['corpus-scope'];
+export const CORPUS_OPTIONS = ['corpus-scope', 'min-count', 'min-ratio'];
 export const CORPUS_SCOPE = { enum: CORPUS_SCOPES, default: 'folder' } as const;
 
 /** How the files of `paths` form corpora: `workspace` makes one corpus of the folder that holds every path. */
@@ -50,6 +51,20 @@ export function corpusOptionsFromArgs(args: ParsedArgs, settings: BionerSettings
   const scope = choice(args.values, 'corpus-scope', CORPUS_SCOPE);
   const roots = scope === 'workspace' ? [commonFolder(args.positional)] : [];
   return { tagColumn: settings.tagColumn, scheme: settings.scheme, scope, roots };
+}
+
+/** `--min-count N --min-ratio R`: the consistency checks' thresholds, as the `bioner.corpus.*` settings declare them. */
+export function thresholdsFromArgs(values: Record<string, string | undefined>): FormThresholds {
+  const number = (name: string) => {
+    const text = values[name];
+    if (text !== undefined && !Number.isFinite(Number(text))) throw new UsageError(`--${name} takes a number, not '${text}'`);
+    return text === undefined ? undefined : Number(text);
+  };
+  const resolved = resolveSettings({ 'corpus.minCount': number('min-count'), 'corpus.minRatio': number('min-ratio') });
+  for (const [name, key] of [['min-count', 'corpus.minCount'], ['min-ratio', 'corpus.minRatio']] as const) {
+    if (values[name] !== undefined && resolved[key] !== Number(values[name])) throw new UsageError(`--${name} ${values[name]} is out of range: ${SETTINGS[key].description}`);
+  }
+  return { minCount: resolved['corpus.minCount'], minRatio: resolved['corpus.minRatio'] };
 }
 
 /** The deepest folder containing every path (a folder argument counts as itself, a file as its folder). */

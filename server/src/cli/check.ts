@@ -3,9 +3,9 @@ import { checkFile } from '../core/checks/checker';
 import { byPosition } from '../core/checks/finding';
 import { formatJson, formatSarif, formatText, visibleFindings, type FileReport } from '../core/checks/report';
 import { corpusFindings, indexCorpora } from '../core/corpus/batch';
-import { CORPUS_DETECTORS } from '../core/corpus/detectors';
+import { corpusDetectors } from '../core/corpus/detectors';
 import { bioFiles } from '../core/corpus/discover';
-import { choice, CORPUS_OPTIONS, corpusOptionsFromArgs, LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
+import { choice, CORPUS_OPTIONS, corpusOptionsFromArgs, LAYOUT_OPTIONS, parseArgs, settingsFromArgs, thresholdsFromArgs, UsageError } from './args';
 import { withOutput } from './output';
 import { VERSION } from './version';
 
@@ -28,7 +28,7 @@ export async function runCheck(argv: string[]): Promise<number> {
     }
   }
   // A file that could not be read has its error already; the corpus checks add to the others.
-  for await (const corpus of indexCorpora(files.filter((f) => !reports.get(f)!.error), corpusOptions, CORPUS_DETECTORS)) {
+  for await (const corpus of indexCorpora(files.filter((f) => !reports.get(f)!.error), corpusOptions, corpusDetectors(thresholdsFromArgs(args.values)))) {
     for (const [file, findings] of corpusFindings(corpus)) {
       const report = reports.get(file)!;
       report.findings = [...report.findings, ...findings].sort(byPosition);

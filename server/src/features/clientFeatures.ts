@@ -4,6 +4,7 @@
  */
 import {
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
   InlayHintRefreshRequest,
   SemanticTokensRefreshRequest,
   type ClientCapabilities,
@@ -37,6 +38,19 @@ export class ClientFeatures {
     } catch (error) {
       this.log(`the client rejected window/workDoneProgress/create: ${(error as Error).message}`);
       return undefined;
+    }
+  }
+
+  /** Workspace edits whose changes the user confirms first (VS Code's refactor preview). */
+  get changeAnnotations(): boolean {
+    const edit = this.capabilities.workspace?.workspaceEdit;
+    return edit?.documentChanges === true && edit.changeAnnotationSupport !== undefined;
+  }
+
+  /** Dynamic registration of file watchers: the server hears of BIO files created, changed and deleted on disk. */
+  watchFiles(globPattern: string): void {
+    if (this.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true) {
+      this.settle('client/registerCapability', this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern }] }));
     }
   }
 

@@ -1,17 +1,18 @@
-/** Quick fixes read back from diagnostics, "fix all", and whole-file scheme conversions. */
+/** Quick fixes read back from diagnostics (bulk ones for review), "fix all", and whole-file scheme conversions. */
 import { CodeActionKind, type CodeAction, type CodeActionParams, type TextEdit } from 'vscode-languageserver';
 import { CONVERT_TO_IOB2_KIND, CONVERT_TO_IOBES_KIND } from '@common/protocol';
 import { DIAGNOSTIC_SOURCE } from '@common/diagnostics';
 import type { ConllAnalysis } from '../core/conll/analysis';
 import { conversionEdits, type TargetScheme } from '../core/conll/convert';
-import type { SpanEdit } from '../core/checks/finding';
 import type { DiagnosticData } from './diagnostics';
 import { spanToRange } from './ranges';
+import { toTextEdit, workspaceEdit } from './workspaceEdits';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.bioner`;
 export const CODE_ACTION_KINDS = [CodeActionKind.QuickFix, FIX_ALL_KIND, CONVERT_TO_IOB2_KIND, CONVERT_TO_IOBES_KIND];
 
-export function codeActions(params: CodeActionParams, analysis: ConllAnalysis): CodeAction[] {
+/** `annotations`: the client confirms annotated changes, so bulk fixes open for review. */
+export function codeActions(params: CodeActionParams, analysis: ConllAnalysis, annotations = false): CodeAction[] {
   const uri = params.textDocument.uri;
   const wanted = (kind: string) => !params.context.only || params.context.only.some((only) => kind === only || kind.startsWith(`${only}.`));
   const actions: CodeAction[] = [];
@@ -24,7 +25,7 @@ export function codeActions(params: CodeActionParams, analysis: ConllAnalysis): 
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: fix.preferred,
-          edit: { changes: { [uri]: fix.edits.map(toTextEdit) } },
+          edit: workspaceEdit(uri, fix.edits, fix.needsConfirmation ? { label: fix.title, annotations } : undefined),
         });
       }
     }
@@ -45,8 +46,6 @@ export function codeActions(params: CodeActionParams, analysis: ConllAnalysis): 
   }
   return actions;
 }
-
-const toTextEdit = (edit: SpanEdit): TextEdit => ({ range: spanToRange(edit), newText: edit.newText });
 
 /** The preferred fix of each finding, skipping fixes that touch a line an earlier fix already edits. */
 function preferredFixEdits(analysis: ConllAnalysis): TextEdit[] {

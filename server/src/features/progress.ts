@@ -1,4 +1,4 @@
-/** `$/progress` for long model passes: a cancellable report the client shows while the model runs. */
+/** `$/progress` for long model passes and corpus indexing: a cancellable report the client shows while the model runs. */
 import type { WorkDoneProgressServerReporter } from 'vscode-languageserver';
 import type { ClientFeatures } from './clientFeatures';
 
@@ -13,6 +13,8 @@ export class PassProgress {
   constructor(
     private readonly client: ClientFeatures,
     private readonly title: string,
+    /** What `done` and `total` count. */
+    private readonly unit = 'batches',
   ) {}
 
   /** True once the user cancelled the report in the editor. */
@@ -29,7 +31,7 @@ export class PassProgress {
         else reporter.begin('BioNER', percentage, this.title, true);
       });
     }
-    this.reporter?.report(percentage, `${this.title}: ${done}/${total} batches`);
+    this.reporter?.report(percentage, `${this.title}: ${done}/${total} ${this.unit}`);
   };
 
   end(): void {

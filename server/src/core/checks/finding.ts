@@ -10,6 +10,8 @@ export interface Span {
 
 export interface SpanEdit extends Span {
   newText: string;
+  /** Another file of the corpus, as the corpus names it; absent: the finding's own file. */
+  file?: string;
 }
 
 /** Replacements that fix a finding. */
@@ -18,6 +20,8 @@ export interface Fix {
   edits: SpanEdit[];
   /** The fix an editor applies with "auto fix". */
   preferred?: boolean;
+  /** A bulk edit (many places, other files): the editor shows it for review before applying it. */
+  needsConfirmation?: boolean;
 }
 
 /** The usual fix: one span replaced. */

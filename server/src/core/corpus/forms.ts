@@ -1,0 +1,407 @@
+/**
+ * Surface-form consistency (variation n-grams, Dickinson & Meurers): every token sequence annotated as an entity
+ * somewhere in a corpus is looked up at all its occurrences, and an occurrence read differently from a clear
+ * majority is flagged: another type (type-conflict), left O (unannotated-occurrence), or covered by an entity of
+ * another extent (boundary-variation). Kept up to date one sentence at a time.
+ */
+import type { Finding, Fix, Related, SpanEdit } from '../checks/finding';
+import { tagsForChunks } from '../conll/convert';
+import { chunkEntities, type Chunk } from '../conll/sequence';
+import { formatTag } from '../conll/tags';
+import { clip } from '../text/clip';
+import type { CorpusDetector, SentenceRef } from './detector';
+import { foldCase, isWeakWord } from './surfaceForms';
+
+export interface FormThresholds {
+  /** Fewest annotations of the majority reading before its minority occurrences are flagged. */
+  minCount: number;
+  /** Least share of the majority among the occurrences it is compared with. */
+  minRatio: number;
+}
+
+export const DEFAULT_FORM_THRESHOLDS: FormThresholds = { minCount: 3, minRatio: 0.75 };
+
+/** Longest entity, in tokens, whose surface form is followed across the corpus. */
+const MAX_FORM_TOKENS = 10;
+/** Majority occurrences shown as related information. */
+const MAX_RELATED = 3;
+/** Cover value of a token without a usable tag: the occurrence is not compared. */
+const UNKNOWN = -2;
+
+/** How one occurrence of a form is annotated. */
+export type Reading =
+  | { kind: 'exact'; type: string }
+  /** Every token O. */
+  | { kind: 'outside' }
+  /** Strictly inside a longer entity: a legitimate part of another mention, never flagged. */
+  | { kind: 'inside' }
+  /** An entity covers part of it, or crosses its edge. */
+  | { kind: 'partial' }
+  | { kind: 'unknown' };
+
+export interface Occurrence {
+  ref: SentenceRef;
+  start: number;
+  end: number;
+  reading: Reading;
+}
+
+class FormStats {
+  readonly exact = new Map<string, number>();
+  outside = 0;
+  inside = 0;
+  partial = 0;
+  constructor(
+    readonly ids: readonly number[],
+    readonly text: string,
+    /** Only function words, punctuation, numbers or single characters: never flagged. */
+    readonly weak: boolean,
+  ) {}
+
+  count(reading: Reading, by: number): void {
+    if (reading.kind === 'exact') this.exact.set(reading.type, (this.exact.get(reading.type) ?? 0) + by);
+    else if (reading.kind !== 'unknown') this[reading.kind] += by;
+  }
+
+  annotated(): number {
+    let sum = 0;
+    for (const n of this.exact.values()) sum += n;
+    return sum;
+  }
+
+  /** The most frequent type, unless two types tie: a tied majority suggests nothing. */
+  majority(): { type: string; count: number } | undefined {
+    let best: { type: string; count: number } | undefined;
+    let tied = false;
+    for (const [type, count] of this.exact) {
+      if (!best || count > best.count) [best, tied] = [{ type, count }, false];
+      else if (count === best.count) tied = true;
+    }
+    return tied ? undefined : best;
+  }
+}
+
+interface TrieNode {
+  next?: Map<number, TrieNode>;
+  form?: FormStats;
+}
+
+/** A sentence as this check reads it: folded word ids, entities, and which entity covers each token. */
+interface Indexed {
+  ref: SentenceRef;
+  ids: Int32Array;
+  chunks: Chunk[];
+  cover: Int32Array;
+}
+
+interface Flag {
+  code: 'type-conflict' | 'unannotated-occurrence' | 'boundary-variation';
+  at: Indexed;
+  start: number;
+  end: number;
+  form: FormStats;
+  majority: { type: string; count: number };
+  reading: Reading;
+}
+
+export class SurfaceFormConsistency implements CorpusDetector {
+  private readonly vocabulary = new Map<string, number>();
+  private readonly sentences = new Map<number, Indexed>();
+  private readonly byFile = new Map<string, Set<Indexed>>();
+  /** Sentence ids per word id, in insertion order; ids of removed sentences are skipped when read. */
+  private readonly postings: number[][] = [];
+  private readonly root: TrieNode = {};
+  private readonly forms: FormStats[] = [];
+  /** Counts are built on the first question: a bulk load then costs one pass, not one update per sentence. */
+  private built = false;
+
+  constructor(private readonly thresholds: FormThresholds = DEFAULT_FORM_THRESHOLDS) {}
+
+  added(ref: SentenceRef): void {
+    const at = this.index(ref);
+    this.sentences.set(ref.id, at);
+    let files = this.byFile.get(ref.file.file);
+    if (!files) this.byFile.set(ref.file.file, (files = new Set()));
+    files.add(at);
+    at.ids.forEach((id) => {
+      const list = (this.postings[id] ??= []);
+      if (list[list.length - 1] !== ref.id) list.push(ref.id);
+    });
+    if (!this.built) return;
+    // A form seen for the first time is counted at all its occurrences (this sentence's included); known forms
+    // only gain this sentence's occurrences.
+    const fresh = new Set<FormStats>();
+    for (const chunk of at.chunks) {
+      const node = this.formNode(at, chunk);
+      if (node && !node.form) {
+        node.form = this.newForm(at, chunk);
+        fresh.add(node.form);
+        for (const occurrence of this.occurrencesOf(node.form.ids)) node.form.count(occurrence.reading, 1);
+      }
+    }
+    this.walk(at, (start, end, form) => {
+      if (!fresh.has(form)) form.count(this.read(at, start, end), 1);
+    });
+  }
+
+  removed(ref: SentenceRef): void {
+    const at = this.sentences.get(ref.id);
+    if (!at) return;
+    if (this.built) this.walk(at, (start, end, form) => form.count(this.read(at, start, end), -1));
+    this.sentences.delete(ref.id);
+    const files = this.byFile.get(ref.file.file);
+    files?.delete(at);
+    if (files?.size === 0) this.byFile.delete(ref.file.file);
+  }
+
+  findings(file: string): Finding[] {
+    this.build();
+    const sentences = [...(this.byFile.get(file) ?? [])].sort((a, b) => a.ref.sentence.lines[0] - b.ref.sentence.lines[0]);
+    const findings: Finding[] = [];
+    for (const at of sentences) for (const flag of this.flagsOf(at)) findings.push(this.finding(flag));
+    return findings;
+  }
+
+  /** Every occurrence of a word sequence in the corpus, with how each is annotated. */
+  occurrences(words: readonly string[]): Occurrence[] {
+    const ids = words.map((word) => this.vocabulary.get(foldCase(word)));
+    if (ids.length === 0 || ids.some((id) => id === undefined)) return [];
+    return this.occurrencesOf(ids as number[]);
+  }
+
+  /** The entity covering a token of an indexed sentence. */
+  entityAt(ref: SentenceRef, token: number): Chunk | undefined {
+    const at = this.sentences.get(ref.id);
+    const c = at?.cover[token] ?? -1;
+    return c >= 0 ? at!.chunks[c] : undefined;
+  }
+
+  /** Occurrences of the annotated forms whose text contains `query` (any case), most annotated forms first. */
+  annotatedMatching(query: string, limit: number): Occurrence[] {
+    this.build();
+    const needle = query.toLowerCase();
+    const matching = this.forms.filter((form) => form.text.toLowerCase().includes(needle) && form.annotated() > 0);
+    matching.sort((a, b) => b.annotated() - a.annotated());
+    const found: Occurrence[] = [];
+    for (const form of matching) {
+      for (const occurrence of this.occurrencesOf(form.ids)) {
+        if (found.length >= limit) return found;
+        if (occurrence.reading.kind === 'exact') found.push(occurrence);
+      }
+    }
+    return found;
+  }
+
+  private build(): void {
+    if (this.built) return;
+    for (const at of this.sentences.values()) {
+      for (const chunk of at.chunks) {
+        const node = this.formNode(at, chunk);
+        if (node && !node.form) node.form = this.newForm(at, chunk);
+      }
+    }
+    for (const at of this.sentences.values()) this.walk(at, (start, end, form) => form.count(this.read(at, start, end), 1));
+    this.built = true;
+  }
+
+  private index(ref: SentenceRef): Indexed {
+    const { words, tags } = ref.sentence;
+    const ids = new Int32Array(words.length);
+    words.forEach((word, i) => {
+      const folded = foldCase(word);
+      let id = this.vocabulary.get(folded);
+      if (id === undefined) this.vocabulary.set(folded, (id = this.vocabulary.size));
+      ids[i] = id;
+    });
+    const chunks = chunkEntities(tags).filter((chunk) => chunk.type !== '');
+    const cover = new Int32Array(words.length).fill(-1);
+    chunks.forEach((chunk, c) => cover.fill(c, chunk.start, chunk.end));
+    tags.forEach((tag, i) => {
+      if (!tag) cover[i] = UNKNOWN;
+    });
+    return { ref, ids, chunks, cover };
+  }
+
+  /** The trie node of an entity's words, created on the way; none for entities too long to follow. */
+  private formNode(at: Indexed, chunk: Chunk): TrieNode | undefined {
+    if (chunk.end - chunk.start > MAX_FORM_TOKENS) return undefined;
+    let node = this.root;
+    for (let i = chunk.start; i < chunk.end; i++) {
+      node.next ??= new Map();
+      let child = node.next.get(at.ids[i]);
+      if (!child) node.next.set(at.ids[i], (child = {}));
+      node = child;
+    }
+    return node;
+  }
+
+  private newForm(at: Indexed, chunk: Chunk): FormStats {
+    const ids = Array.from(at.ids.subarray(chunk.start, chunk.end));
+    const words = at.ref.sentence.words.slice(chunk.start, chunk.end);
+    const form = new FormStats(ids, words.join(' '), words.every((word) => isWeakWord(foldCase(word))));
+    this.forms.push(form);
+    return form;
+  }
+
+  /** Calls `visit` for every occurrence of a known form in the sentence. */
+  private walk(at: Indexed, visit: (start: number, end: number, form: FormStats) => void): void {
+    const { ids } = at;
+    for (let start = 0; start < ids.length; start++) {
+      let node: TrieNode | undefined = this.root;
+      for (let end = start; end < ids.length && end - start < MAX_FORM_TOKENS; end++) {
+        node = node.next?.get(ids[end]);
+        if (!node) break;
+        if (node.form) visit(start, end + 1, node.form);
+      }
+    }
+  }
+
+  private read(at: Indexed, start: number, end: number): Reading {
+    const { cover, chunks } = at;
+    let outside = true;
+    let same = true;
+    for (let i = start; i < end; i++) {
+      if (cover[i] === UNKNOWN) return { kind: 'unknown' };
+      if (cover[i] >= 0) outside = false;
+      if (cover[i] !== cover[start]) same = false;
+    }
+    if (outside) return { kind: 'outside' };
+    const chunk = chunks[cover[start]];
+    if (same && chunk) return chunk.start === start && chunk.end === end ? { kind: 'exact', type: chunk.type } : { kind: 'inside' };
+    return { kind: 'partial' };
+  }
+
+  /** Occurrences of folded word ids, found through the postings of the rarest of them. */
+  private occurrencesOf(ids: readonly number[]): Occurrence[] {
+    let rarest = 0;
+    for (let k = 1; k < ids.length; k++) if ((this.postings[ids[k]]?.length ?? 0) < (this.postings[ids[rarest]]?.length ?? 0)) rarest = k;
+    const found: Occurrence[] = [];
+    for (const id of this.postings[ids[rarest]] ?? []) {
+      const at = this.sentences.get(id);
+      if (!at) continue;
+      for (let start = 0; start + ids.length <= at.ids.length; start++) {
+        let k = 0;
+        while (k < ids.length && at.ids[start + k] === ids[k]) k++;
+        if (k === ids.length) found.push({ ref: at.ref, start, end: start + k, reading: this.read(at, start, start + k) });
+      }
+    }
+    return found;
+  }
+
+  /** The minority occurrences of a sentence; where two overlap, the longer one. */
+  private flagsOf(at: Indexed): Flag[] {
+    const flags: Flag[] = [];
+    this.walk(at, (start, end, form) => {
+      const flag = this.judge(at, start, end, form);
+      if (flag) flags.push(flag);
+    });
+    return flags.filter((flag) => !flags.some((other) => other !== flag && other.start <= flag.start && other.end >= flag.end && other.end - other.start > flag.end - flag.start));
+  }
+
+  private judge(at: Indexed, start: number, end: number, form: FormStats): Flag | undefined {
+    const majority = form.majority();
+    const { minCount, minRatio } = this.thresholds;
+    if (!majority || majority.count < minCount) return undefined;
+    const reading = this.read(at, start, end);
+    const flag = (code: Flag['code'], compared: number): Flag | undefined =>
+      majority.count / compared >= minRatio ? { code, at, start, end, form, majority, reading } : undefined;
+    if (reading.kind === 'exact') return reading.type === majority.type ? undefined : flag('type-conflict', form.annotated());
+    if (form.weak) return undefined;
+    if (reading.kind === 'outside') return flag('unannotated-occurrence', form.annotated() + form.outside + form.partial);
+    if (reading.kind === 'partial') return flag('boundary-variation', form.annotated() + form.partial);
+    return undefined;
+  }
+
+  private finding(flag: Flag): Finding {
+    const { at, start, form, majority } = flag;
+    const { sentence } = at.ref;
+    const line = sentence.lines[start];
+    const end = Math.max(sentence.tagEnds[start], sentence.words[start].length);
+    const text = `'${clip(sentence.words.slice(start, flag.end).join(' '))}'`;
+    return {
+      code: flag.code,
+      line,
+      start: 0,
+      end,
+      message: `${text} is annotated ${majority.type} ${majority.count}×${this.otherTypes(form, majority.type)}; ${this.here(flag)}`,
+      fixes: this.fixes(flag),
+      related: this.majorityPlaces(flag),
+    };
+  }
+
+  private otherTypes(form: FormStats, majority: string): string {
+    const others = [...form.exact].filter(([type]) => type !== majority).map(([type, n]) => `${type} ${n}×`);
+    return others.length > 0 ? `, ${others.join(', ')}` : '';
+  }
+
+  /** "O here and 2× elsewhere": this occurrence's reading and how often the corpus repeats it. */
+  private here(flag: Flag): string {
+    const { form, reading, at, start, end } = flag;
+    const elsewhere = (n: number) => (n > 1 ? ` and ${n - 1}× elsewhere` : '');
+    if (reading.kind === 'exact') return `${reading.type} here${elsewhere(form.exact.get(reading.type)!)}`;
+    if (reading.kind === 'outside') return `O here${elsewhere(form.outside)}`;
+    const crossing = at.chunks.filter((chunk) => chunk.start < end && chunk.end > start);
+    const words = (chunk: Chunk) => `'${clip(at.ref.sentence.words.slice(chunk.start, chunk.end).join(' '))}'`;
+    return `here ${crossing.map((chunk) => `${words(chunk)} is ${chunk.type}`).join(' and ')}${elsewhere(form.partial).replace('elsewhere', 'elsewhere with other extents')}`;
+  }
+
+  private fixes(flag: Flag): Fix[] {
+    const { at, start, end, majority, reading, form } = flag;
+    const verb = reading.kind === 'exact' ? 'Change to' : 'Annotate as';
+    const fixes: Fix[] = [{ title: `${verb} ${majority.type} (as ${majority.count}× elsewhere)`, edits: this.annotate(at, start, end, majority.type), preferred: true }];
+    if (reading.kind === 'partial') return fixes;
+    // Every occurrence read as this one is, across the corpus, in one reviewed edit.
+    const alike = this.occurrencesOf(form.ids).filter((o) => sameReading(o.reading, reading));
+    if (alike.length < 2) return fixes;
+    const own = at.ref.file.file;
+    const edits = alike.flatMap((o) => {
+      const file = o.ref.file.file;
+      return this.annotate(this.sentences.get(o.ref.id)!, o.start, o.end, majority.type).map((edit) => (file === own ? edit : { ...edit, file }));
+    });
+    const text = `'${clip(at.ref.sentence.words.slice(start, end).join(' '))}'`;
+    const title =
+      reading.kind === 'exact'
+        ? `Change all ${alike.length} occurrences of ${text} annotated ${reading.type} to ${majority.type}`
+        : `Annotate all ${alike.length} unannotated occurrences of ${text} as ${majority.type}`;
+    fixes.push({ title, edits, needsConfirmation: true });
+    return fixes;
+  }
+
+  /** Tag edits that make [start, end) one entity of `type`; entities crossing its edges keep their parts outside it. */
+  private annotate(at: Indexed, start: number, end: number, type: string): SpanEdit[] {
+    const { sentence } = at.ref;
+    const chunks: Chunk[] = [{ type, start, end }];
+    for (const chunk of at.chunks) {
+      if (chunk.end <= start || chunk.start >= end) chunks.push(chunk);
+      else {
+        if (chunk.start < start) chunks.push({ ...chunk, end: start });
+        if (chunk.end > end) chunks.push({ ...chunk, start: end });
+      }
+    }
+    const tags = tagsForChunks(chunks, sentence.words.length, at.ref.file.scheme);
+    const edits: SpanEdit[] = [];
+    tags.forEach((tag, i) => {
+      const current = sentence.tags[i];
+      if (!current || sentence.tagStarts[i] < 0 || formatTag(current) === tag) return;
+      edits.push({ line: sentence.lines[i], start: sentence.tagStarts[i], end: sentence.tagEnds[i], newText: tag });
+    });
+    return edits;
+  }
+
+  private majorityPlaces(flag: Flag): Related[] {
+    const places: Related[] = [];
+    for (const occurrence of this.occurrencesOf(flag.form.ids)) {
+      if (places.length >= MAX_RELATED) break;
+      const { reading, ref, start } = occurrence;
+      if (reading.kind !== 'exact' || reading.type !== flag.majority.type) continue;
+      const line = ref.sentence.lines[start];
+      const other = ref.file.file !== flag.at.ref.file.file;
+      places.push({ line, start: 0, end: ref.sentence.words[start].length, message: `Annotated ${reading.type} here`, ...(other && { file: ref.file.file }) });
+    }
+    return places;
+  }
+}
+
+function sameReading(a: Reading, b: Reading): boolean {
+  return a.kind === b.kind && (a.kind !== 'exact' || a.type === (b as { type: string }).type);
+}

@@ -1,0 +1,117 @@
+/** The corpus index over LSP: a train/dev/test folder on disk, diagnostics across files, bulk fixes, navigation. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { CodeAction, Diagnostic, Location, SymbolInformation, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import { applyTextEdits, startServer, type ServerSession } from '../support/lspClient';
+
+const TIMEOUT = { timeout: 60_000 };
+const NO_MODEL = { modelPath: '/nonexistent/bioner-model' };
+
+const sentence = (...tokens: [string, string][]) => tokens.map(([word, tag]) => `${word}\t${tag}`).join('\n');
+const DRUGS = ['fever', 'pain', 'headache', 'swelling', 'cough', 'cramps', 'stiffness', 'soreness'];
+/** Train annotates "aspirin" as Chemical 8 times; dev leaves two occurrences O and calls cisplatin a Disease once. */
+const TRAIN = DRUGS.map((symptom) => sentence(['Aspirin', 'B-Chemical'], ['relieved', 'O'], [symptom, 'O'], ['.', 'O']))
+  .concat(DRUGS.slice(0, 4).map((symptom) => sentence(['Cisplatin', 'B-Chemical'], ['caused', 'O'], [symptom, 'O'], ['.', 'O'])))
+  .join('\n\n');
+const DEV = [
+  sentence(['We', 'O'], ['gave', 'O'], ['aspirin', 'O'], ['daily', 'O'], ['.', 'O']),
+  sentence(['Then', 'O'], ['cisplatin', 'B-Disease'], ['was', 'O'], ['stopped', 'O'], ['.', 'O']),
+  sentence(['Aspirin', 'O'], ['was', 'O'], ['withheld', 'O'], ['later', 'O'], ['.', 'O']),
+].join('\n\n');
+
+function corpusFolder(): { dir: string; uri: (name: string) => string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bioner-corpus-'));
+  writeFileSync(path.join(dir, 'train.conll'), TRAIN + '\n');
+  writeFileSync(path.join(dir, 'dev.conll'), DEV + '\n');
+  return { dir, uri: (name) => pathToFileURL(path.join(dir, name)).href };
+}
+
+async function corpusDiagnostics(server: ServerSession, uri: string, code: string): Promise<Diagnostic[]> {
+  const { diagnostics } = await server.diagnostics(uri, undefined, (list) => list.some((d) => d.code === code));
+  return diagnostics.filter((d) => d.code === code);
+}
+
+test('an occurrence left O where the corpus annotates it: located, counted, related to train, fixed one by one or all at once', TIMEOUT, async () => {
+  const { dir, uri } = corpusFolder();
+  const server = await startServer({ configuration: NO_MODEL, workspaceFolders: [pathToFileURL(dir).href] });
+  const dev = uri('dev.conll');
+  const found = corpusDiagnostics(server, dev, 'unannotated-occurrence');
+  server.open(dev, DEV);
+  const unannotated = await found;
+  assert.deepEqual(unannotated.map((d) => d.range.start.line), [2, 12]);
+  assert.match(unannotated[0].message, /'aspirin' is annotated Chemical 8×; O here and 1× elsewhere/);
+  const related = unannotated[0].relatedInformation ?? [];
+  assert.ok(related.length > 0 && related.every((r) => r.location.uri === uri('train.conll')), JSON.stringify(related));
+  assert.equal(related[0].location.range.start.line, 0);
+
+  const actions = (await server.connection.sendRequest('textDocument/codeAction', {
+    textDocument: { uri: dev },
+    range: unannotated[0].range,
+    context: { diagnostics: [unannotated[0]], only: ['quickfix'] },
+  })) as CodeAction[];
+  const single = actions.find((a) => a.title === 'Annotate as Chemical (as 8× elsewhere)');
+  assert.deepEqual(single?.edit?.changes?.[dev].map((e) => [e.range.start.line, e.newText]), [[2, 'B-Chemical']]);
+  const bulk = actions.find((a) => a.title === "Annotate all 2 unannotated occurrences of 'aspirin' as Chemical");
+  const edit = bulk?.edit as WorkspaceEdit;
+  assert.ok(edit?.changeAnnotations && Object.values(edit.changeAnnotations).every((a) => a.needsConfirmation), 'the bulk edit asks for review');
+  const changes = edit.documentChanges as { textDocument: { uri: string }; edits: { range: { start: { line: number } }; newText: string }[] }[];
+  assert.deepEqual(changes.flatMap((c) => c.edits.map((e) => [c.textDocument.uri, e.range.start.line, e.newText])), [
+    [dev, 2, 'B-Chemical'],
+    [dev, 12, 'B-Chemical'],
+  ]);
+  await server.stop();
+});
+
+test('a type conflict with the train split, and references, type renames and symbols across the corpus', TIMEOUT, async () => {
+  const { dir, uri } = corpusFolder();
+  const server = await startServer({ configuration: NO_MODEL, workspaceFolders: [pathToFileURL(dir).href] });
+  const dev = uri('dev.conll');
+  const train = uri('train.conll');
+  const found = corpusDiagnostics(server, dev, 'type-conflict');
+  server.open(dev, DEV);
+  const [conflict] = await found;
+  assert.equal(conflict.range.start.line, 7);
+  assert.match(conflict.message, /'cisplatin' is annotated Chemical 4×, Disease 1×; Disease here/);
+
+  const references = (await server.connection.sendRequest('textDocument/references', {
+    textDocument: { uri: dev },
+    position: { line: 7, character: 1 },
+    context: { includeDeclaration: true },
+  })) as Location[];
+  assert.deepEqual(references.map((r) => [path.basename(r.uri), r.range.start.line]).sort(), [
+    ['dev.conll', 7],
+    ['train.conll', 40],
+    ['train.conll', 45],
+    ['train.conll', 50],
+    ['train.conll', 55],
+  ]);
+
+  const prepared = (await server.connection.sendRequest('textDocument/prepareRename', { textDocument: { uri: dev }, position: { line: 7, character: 14 } })) as {
+    placeholder: string;
+  };
+  assert.equal(prepared.placeholder, 'Disease');
+  const rename = (await server.connection.sendRequest('textDocument/rename', {
+    textDocument: { uri: dev },
+    position: { line: 2, character: 14 },
+    newName: 'Drug',
+  })) as WorkspaceEdit | null;
+  assert.equal(rename, null, 'an O tag has no type to rename');
+  const renamed = (await server.connection.sendRequest('textDocument/rename', {
+    textDocument: { uri: dev },
+    position: { line: 7, character: 14 },
+    newName: 'Disorder',
+  })) as WorkspaceEdit;
+  assert.deepEqual(Object.keys(renamed.changes ?? {}), [dev], 'one file: a plain edit, no review');
+  const devText = applyTextEdits(DEV, renamed.changes![dev]);
+  assert.match(devText, /cisplatin\tB-Disorder/);
+
+  const symbols = (await server.connection.sendRequest('workspace/symbol', { query: 'aspir' })) as SymbolInformation[];
+  assert.equal(symbols.length, 8);
+  assert.ok(symbols.every((s) => s.name === 'Aspirin' && s.location.uri === train && s.containerName?.startsWith('Chemical')));
+  assert.equal(readFileSync(path.join(dir, 'dev.conll'), 'utf8'), DEV + '\n', 'nothing was written to disk');
+  await server.stop();
+});
