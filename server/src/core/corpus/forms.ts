@@ -330,7 +330,12 @@ export class SurfaceFormConsistency implements CorpusDetector {
   }
 
   private otherTypes(form: FormStats, majority: string): string {
-    const others = [...form.exact].filter(([type]) => type !== majority).map(([type, n]) => `${type} ${n}×`);
+    // Types whose last annotation was removed keep a zero count; the rest by count, then name, so that the message
+    // does not depend on the order annotations came and went.
+    const others = [...form.exact]
+      .filter(([type, n]) => type !== majority && n > 0)
+      .sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0))
+      .map(([type, n]) => `${type} ${n}×`);
     return others.length > 0 ? `, ${others.join(', ')}` : '';
   }
 
