@@ -27,7 +27,7 @@ function answer<K extends Question['kind']>(question: Extract<Question, { kind: 
 function answer(question: Question): Answers[Question['kind']] {
   switch (question.kind) {
     case 'findings':
-      return workspace.findings(question.uri);
+      return workspace.findings(question.uri, question.limit);
     case 'references':
       return workspace.references(question.uri, question.line);
     case 'typeAt':
@@ -36,6 +36,8 @@ function answer(question: Question): Answers[Question['kind']] {
       return [...workspace.renameType(question.uri, question.from, question.to)];
     case 'symbols':
       return workspace.symbols(question.query, question.limit);
+    case 'corpusWideEdits':
+      return workspace.corpusWideEdits(question.uri, question.fix);
   }
 }
 

@@ -4,6 +4,7 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  type CodeAction,
   type Hover,
   type InitializeResult,
   type SemanticTokens,
@@ -19,7 +20,7 @@ import type { PredictOptions } from './core/ner/engine';
 import { bioInlayHints, bioPredictionHover, disagreementFindings, predictBio, type BioPredictions } from './features/bioPredictions';
 import { ClientFeatures } from './features/clientFeatures';
 import { CORPUS_FILES_GLOB, CorpusService } from './features/corpus';
-import { prepareRename, references, renameType, workspaceSymbols } from './features/corpusRequests';
+import { prepareRename, references, renameType, resolveCorpusWideFix, workspaceSymbols } from './features/corpusRequests';
 import { CODE_ACTION_KINDS, codeActions } from './features/codeActions';
 import { guardProcess } from './features/crashGuard';
 import { toDiagnostics } from './features/diagnostics';
@@ -173,7 +174,7 @@ const corpus = new CorpusService(client, {
 
 async function refreshCorpusFindings(): Promise<void> {
   for (const document of documents.all().filter(isBio)) {
-    const findings = await corpus.ask({ kind: 'findings', uri: document.uri });
+    const findings = await corpus.ask({ kind: 'findings', uri: document.uri, limit: (await settings.get(document.uri)).maxDiagnostics });
     const own = ownFindings.get(document.uri);
     if (!findings || !own || documents.get(document.uri) !== document) continue;
     corpusFindings.set(document.uri, findings);
@@ -229,7 +230,7 @@ connection.onInitialize((params): InitializeResult => {
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
-      codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS },
+      codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS, resolveProvider: true },
       hoverProvider: true,
       foldingRangeProvider: true,
       documentSymbolProvider: true,
@@ -281,7 +282,14 @@ connection.onDidChangeWatchedFiles(({ changes }) => {
   for (const change of changes) corpus.diskChanged(change.uri);
 });
 
-connection.onCodeAction(bioHandler((params, analysis) => codeActions(params, analysis, client.changeAnnotations)));
+const resolveAction = (action: CodeAction) => resolveCorpusWideFix(corpus, action, client.changeAnnotations);
+connection.onCodeAction(
+  bioHandler((params, analysis) => {
+    const actions = codeActions(params, analysis);
+    return client.codeActionResolve ? actions : Promise.all(actions.map(resolveAction));
+  }),
+);
+connection.onCodeActionResolve(resolveAction);
 connection.onReferences(bioHandler((params) => references(corpus, params.textDocument.uri, params.position.line)));
 connection.onPrepareRename(bioHandler((params) => prepareRename(corpus, params.textDocument.uri, params.position.line, params.position.character)));
 connection.onRenameRequest(

@@ -41,6 +41,11 @@ export class ClientFeatures {
     }
   }
 
+  /** codeAction/resolve: a code action's edit may be made when the user chooses it. */
+  get codeActionResolve(): boolean {
+    return this.capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') === true;
+  }
+
   /** Workspace edits whose changes the user confirms first (VS Code's refactor preview). */
   get changeAnnotations(): boolean {
     const edit = this.capabilities.workspace?.workspaceEdit;

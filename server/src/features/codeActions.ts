@@ -1,9 +1,10 @@
-/** Quick fixes read back from diagnostics (bulk ones for review), "fix all", and whole-file scheme conversions. */
+/** Quick fixes read back from diagnostics (corpus-wide ones resolved later), "fix all", and whole-file scheme conversions. */
 import { CodeActionKind, type CodeAction, type CodeActionParams, type TextEdit } from 'vscode-languageserver';
 import { CONVERT_TO_IOB2_KIND, CONVERT_TO_IOBES_KIND } from '@common/protocol';
 import { DIAGNOSTIC_SOURCE } from '@common/diagnostics';
 import type { ConllAnalysis } from '../core/conll/analysis';
 import { conversionEdits, type TargetScheme } from '../core/conll/convert';
+import type { CorpusWideFix } from '../core/checks/finding';
 import type { DiagnosticData } from './diagnostics';
 import { spanToRange } from './ranges';
 import { toTextEdit, workspaceEdit } from './workspaceEdits';
@@ -11,8 +12,13 @@ import { toTextEdit, workspaceEdit } from './workspaceEdits';
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.bioner`;
 export const CODE_ACTION_KINDS = [CodeActionKind.QuickFix, FIX_ALL_KIND, CONVERT_TO_IOB2_KIND, CONVERT_TO_IOBES_KIND];
 
-/** `annotations`: the client confirms annotated changes, so bulk fixes open for review. */
-export function codeActions(params: CodeActionParams, analysis: ConllAnalysis, annotations = false): CodeAction[] {
+/** A corpus-wide fix leaves its edit to codeAction/resolve (features/corpusRequests.ts), with this data. */
+export interface CorpusWideAction {
+  uri: string;
+  corpusWide: CorpusWideFix;
+}
+
+export function codeActions(params: CodeActionParams, analysis: ConllAnalysis): CodeAction[] {
   const uri = params.textDocument.uri;
   const wanted = (kind: string) => !params.context.only || params.context.only.some((only) => kind === only || kind.startsWith(`${only}.`));
   const actions: CodeAction[] = [];
@@ -25,7 +31,7 @@ export function codeActions(params: CodeActionParams, analysis: ConllAnalysis, a
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: fix.preferred,
-          edit: workspaceEdit(uri, fix.edits, fix.needsConfirmation ? { label: fix.title, annotations } : undefined),
+          ...(fix.corpusWide ? { data: { uri, corpusWide: fix.corpusWide } satisfies CorpusWideAction } : { edit: workspaceEdit(uri, fix.edits) }),
         });
       }
     }

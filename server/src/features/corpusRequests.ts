@@ -1,6 +1,7 @@
-/** LSP requests the corpus index answers: references of a surface form, renaming a type, workspace symbols. */
-import { ResponseError, SymbolKind, type Location, type Range, type SymbolInformation, type WorkspaceEdit } from 'vscode-languageserver';
+/** LSP requests the corpus index answers: corpus-wide fixes, references of a surface form, renaming a type, workspace symbols. */
+import { ResponseError, SymbolKind, type CodeAction, type Location, type Range, type SymbolInformation, type WorkspaceEdit } from 'vscode-languageserver';
 import type { CorpusLocation } from '../core/corpus/workspace';
+import type { CorpusWideAction } from './codeActions';
 import type { CorpusService } from './corpus';
 import { spanToRange } from './ranges';
 import { workspaceEdit } from './workspaceEdits';
@@ -10,6 +11,14 @@ const MAX_SYMBOLS = 500;
 const TYPE_NAME = /^[^\s]+$/;
 
 const toLocation = (place: CorpusLocation): Location => ({ uri: place.uri, range: spanToRange(place) });
+
+/** Fills in the edit of a corpus-wide fix, for review: every occurrence alike, in every file of the corpus. */
+export async function resolveCorpusWideFix(corpus: CorpusService, action: CodeAction, annotations: boolean): Promise<CodeAction> {
+  const data = action.data as CorpusWideAction | undefined;
+  if (!data?.corpusWide || action.edit) return action;
+  const edits = (await corpus.ask({ kind: 'corpusWideEdits', uri: data.uri, fix: data.corpusWide })) ?? [];
+  return { ...action, edit: workspaceEdit(data.uri, edits, { label: action.title, annotations }) };
+}
 
 export async function references(corpus: CorpusService, uri: string, line: number): Promise<Location[]> {
   return ((await corpus.ask({ kind: 'references', uri, line })) ?? []).map(toLocation);

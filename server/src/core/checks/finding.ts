@@ -20,8 +20,11 @@ export interface Fix {
   edits: SpanEdit[];
   /** The fix an editor applies with "auto fix". */
   preferred?: boolean;
-  /** A bulk edit (many places, other files): the editor shows it for review before applying it. */
-  needsConfirmation?: boolean;
+  /**
+   * A fix of every occurrence of `words` in the corpus read as `from` ('O' or a type), annotated `to`: its edits are
+   * too many to carry on each finding, so the corpus index makes them when the fix is chosen, for review.
+   */
+  corpusWide?: CorpusWideFix;
 }
 
 /** The usual fix: one span replaced. */
@@ -33,6 +36,12 @@ export interface Related extends Span {
   message: string;
   /** The other file, as the corpus names it (a path in the CLI, a URI in the server); absent: the same file. */
   file?: string;
+}
+
+export interface CorpusWideFix {
+  words: string[];
+  from: string;
+  to: string;
 }
 
 export interface Finding extends Span {

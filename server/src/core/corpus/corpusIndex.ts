@@ -92,11 +92,11 @@ export class CorpusIndex {
     return this.files.get(file)?.refs ?? [];
   }
 
-  /** Every detector's findings on a file, in line order. */
-  findings(file: string): Finding[] {
+  /** Every detector's findings on a file, in line order; `limit` per detector. */
+  findings(file: string, limit?: number): Finding[] {
     const entry = this.files.get(file);
     if (!entry) return [];
-    return entry.corpus.detectors.flatMap((detector) => detector.findings(file)).sort(byPosition);
+    return entry.corpus.detectors.flatMap((detector) => detector.findings(file, limit)).sort(byPosition).slice(0, limit);
   }
 
   allCorpora(): IterableIterator<Corpus> {

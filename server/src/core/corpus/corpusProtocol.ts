@@ -1,14 +1,15 @@
 /** Messages between the language server and its corpus worker. */
-import type { Finding, SpanEdit } from '../checks/finding';
+import type { CorpusWideFix, Finding, SpanEdit } from '../checks/finding';
 import type { SentenceSplice } from './corpusIndex';
 import type { CorpusLocation, EntitySymbol } from './workspace';
 
 export type Question =
-  | { kind: 'findings'; uri: string }
+  | { kind: 'findings'; uri: string; limit: number }
   | { kind: 'references'; uri: string; line: number }
   | { kind: 'typeAt'; uri: string; line: number; character: number }
   | { kind: 'renameType'; uri: string; from: string; to: string }
-  | { kind: 'symbols'; query: string; limit: number };
+  | { kind: 'symbols'; query: string; limit: number }
+  | { kind: 'corpusWideEdits'; uri: string; fix: CorpusWideFix };
 
 /** What each question is answered with. */
 export interface Answers {
@@ -17,6 +18,7 @@ export interface Answers {
   typeAt: { type: string; line: number; start: number; end: number } | undefined;
   renameType: [string, SpanEdit[]][];
   symbols: EntitySymbol[];
+  corpusWideEdits: SpanEdit[];
 }
 
 export type ToCorpusWorker =

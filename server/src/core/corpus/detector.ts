@@ -25,6 +25,6 @@ export interface SentenceRef {
 export interface CorpusDetector {
   added(ref: SentenceRef): void;
   removed(ref: SentenceRef): void;
-  /** Findings on `file`'s sentences, in line order; `related` entries may name other files of the corpus. */
-  findings(file: string): Finding[];
+  /** Findings on `file`'s sentences, in line order, at most `limit`; `related` entries may name other files of the corpus. */
+  findings(file: string, limit?: number): Finding[];
 }

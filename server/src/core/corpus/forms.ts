@@ -4,7 +4,7 @@
  * majority is flagged: another type (type-conflict), left O (unannotated-occurrence), or covered by an entity of
  * another extent (boundary-variation). Kept up to date one sentence at a time.
  */
-import type { Finding, Fix, Related, SpanEdit } from '../checks/finding';
+import type { CorpusWideFix, Finding, Fix, Related, SpanEdit } from '../checks/finding';
 import { tagsForChunks } from '../conll/convert';
 import { chunkEntities, type Chunk } from '../conll/sequence';
 import { formatTag } from '../conll/tags';
@@ -51,6 +51,11 @@ class FormStats {
   outside = 0;
   inside = 0;
   partial = 0;
+  /** Bumped by every change of a count: lists of occurrences made before are stale. */
+  counted = 0;
+  /** What the thresholds make of the counts, and a number bumped when that changes: flags judged before are stale. */
+  decision = '';
+  version = 0;
   constructor(
     readonly ids: readonly number[],
     readonly text: string,
@@ -59,6 +64,7 @@ class FormStats {
   ) {}
 
   count(reading: Reading, by: number): void {
+    this.counted++;
     if (reading.kind === 'exact') this.exact.set(reading.type, (this.exact.get(reading.type) ?? 0) + by);
     else if (reading.kind !== 'unknown') this[reading.kind] += by;
   }
@@ -114,6 +120,11 @@ export class SurfaceFormConsistency implements CorpusDetector {
   private readonly forms: FormStats[] = [];
   /** Counts are built on the first question: a bulk load then costs one pass, not one update per sentence. */
   private built = false;
+  /** Flags per sentence id and occurrences per form, each with the versions of the forms it was derived from. */
+  private readonly flagCache = new Map<number, { flags: Flag[]; forms: FormStats[]; versions: number[] }>();
+  private readonly occurrenceCache = new Map<FormStats, { list: Occurrence[]; version: number }>();
+  /** Each file's sentences in line order, sorted again after a file gained sentences. */
+  private readonly ordered = new Map<string, Indexed[]>();
 
   constructor(private readonly thresholds: FormThresholds = DEFAULT_FORM_THRESHOLDS) {}
 
@@ -123,6 +134,7 @@ export class SurfaceFormConsistency implements CorpusDetector {
     let files = this.byFile.get(ref.file.file);
     if (!files) this.byFile.set(ref.file.file, (files = new Set()));
     files.add(at);
+    this.ordered.delete(ref.file.file);
     at.ids.forEach((id) => {
       const list = (this.postings[id] ??= []);
       if (list[list.length - 1] !== ref.id) list.push(ref.id);
@@ -139,27 +151,96 @@ export class SurfaceFormConsistency implements CorpusDetector {
         for (const occurrence of this.occurrencesOf(node.form.ids)) node.form.count(occurrence.reading, 1);
       }
     }
+    const touched = new Set(fresh);
     this.walk(at, (start, end, form) => {
+      touched.add(form);
       if (!fresh.has(form)) form.count(this.read(at, start, end), 1);
     });
+    this.settle(touched);
   }
 
   removed(ref: SentenceRef): void {
     const at = this.sentences.get(ref.id);
     if (!at) return;
-    if (this.built) this.walk(at, (start, end, form) => form.count(this.read(at, start, end), -1));
+    if (this.built) {
+      const touched = new Set<FormStats>();
+      this.walk(at, (start, end, form) => {
+        touched.add(form);
+        form.count(this.read(at, start, end), -1);
+      });
+      this.settle(touched);
+    }
     this.sentences.delete(ref.id);
+    this.flagCache.delete(ref.id);
+    const ordered = this.ordered.get(ref.file.file);
+    const position = ordered?.indexOf(at) ?? -1;
+    if (position >= 0) ordered!.splice(position, 1);
     const files = this.byFile.get(ref.file.file);
     files?.delete(at);
     if (files?.size === 0) this.byFile.delete(ref.file.file);
   }
 
-  findings(file: string): Finding[] {
+  findings(file: string, limit = Infinity): Finding[] {
     this.build();
-    const sentences = [...(this.byFile.get(file) ?? [])].sort((a, b) => a.ref.sentence.lines[0] - b.ref.sentence.lines[0]);
     const findings: Finding[] = [];
-    for (const at of sentences) for (const flag of this.flagsOf(at)) findings.push(this.finding(flag));
+    for (const at of this.inOrder(file)) {
+      for (const flag of this.cachedFlags(at)) {
+        if (findings.length >= limit) return findings;
+        findings.push(this.finding(flag));
+      }
+    }
     return findings;
+  }
+
+  private inOrder(file: string): Indexed[] {
+    let list = this.ordered.get(file);
+    if (!list) {
+      list = [...(this.byFile.get(file) ?? [])].sort((a, b) => a.ref.sentence.lines[0] - b.ref.sentence.lines[0]);
+      this.ordered.set(file, list);
+    }
+    return list;
+  }
+
+  /**
+   * Bumps the version of forms whose counts now pass or fail other thresholds. Only then can a flag appear or go:
+   * messages read the counts when made, so a form that merely counts one more keeps its sentences' flags.
+   */
+  private settle(forms: Iterable<FormStats>): void {
+    for (const form of forms) {
+      const decision = this.decisionOf(form);
+      if (decision === form.decision) continue;
+      form.decision = decision;
+      form.version++;
+    }
+  }
+
+  private decisionOf(form: FormStats): string {
+    const majority = form.majority();
+    const { minCount, minRatio } = this.thresholds;
+    if (!majority || majority.count < minCount) return '';
+    const annotated = form.annotated();
+    const passes = (compared: number) => (majority.count / compared >= minRatio ? 1 : 0);
+    return `${majority.type}:${passes(annotated)}${passes(annotated + form.outside + form.partial)}${passes(annotated + form.partial)}`;
+  }
+
+  /** A sentence's flags, judged again only when a form occurring in it changed its decision since. */
+  private cachedFlags(at: Indexed): Flag[] {
+    const cached = this.flagCache.get(at.ref.id);
+    if (cached && cached.forms.every((form, i) => form.version === cached.versions[i])) return cached.flags;
+    const forms: FormStats[] = [];
+    this.walk(at, (_start, _end, form) => forms.push(form));
+    const flags = this.flagsOf(at);
+    this.flagCache.set(at.ref.id, { flags, forms, versions: forms.map((form) => form.version) });
+    return flags;
+  }
+
+  /** The occurrences of a form, kept until its counts change. */
+  private occurrencesOfForm(form: FormStats): Occurrence[] {
+    const cached = this.occurrenceCache.get(form);
+    if (cached?.version === form.counted) return cached.list;
+    const list = this.occurrencesOf(form.ids);
+    this.occurrenceCache.set(form, { list, version: form.counted });
+    return list;
   }
 
   /** Every occurrence of a word sequence in the corpus, with how each is annotated. */
@@ -201,6 +282,7 @@ export class SurfaceFormConsistency implements CorpusDetector {
       }
     }
     for (const at of this.sentences.values()) this.walk(at, (start, end, form) => form.count(this.read(at, start, end), 1));
+    for (const form of this.forms) form.decision = this.decisionOf(form);
     this.built = true;
   }
 
@@ -313,7 +395,8 @@ export class SurfaceFormConsistency implements CorpusDetector {
   }
 
   private finding(flag: Flag): Finding {
-    const { at, start, form, majority } = flag;
+    const { at, start, form } = flag;
+    const majority = liveMajority(flag);
     const { sentence } = at.ref;
     const line = sentence.lines[start];
     const end = Math.max(sentence.tagEnds[start], sentence.words[start].length);
@@ -351,25 +434,29 @@ export class SurfaceFormConsistency implements CorpusDetector {
   }
 
   private fixes(flag: Flag): Fix[] {
-    const { at, start, end, majority, reading, form } = flag;
+    const { at, start, end, reading, form } = flag;
+    const majority = liveMajority(flag);
     const verb = reading.kind === 'exact' ? 'Change to' : 'Annotate as';
     const fixes: Fix[] = [{ title: `${verb} ${majority.type} (as ${majority.count}× elsewhere)`, edits: this.annotate(at, start, end, majority.type), preferred: true }];
-    if (reading.kind === 'partial') return fixes;
-    // Every occurrence read as this one is, across the corpus, in one reviewed edit.
-    const alike = this.occurrencesOf(form.ids).filter((o) => sameReading(o.reading, reading));
-    if (alike.length < 2) return fixes;
-    const own = at.ref.file.file;
-    const edits = alike.flatMap((o) => {
-      const file = o.ref.file.file;
-      return this.annotate(this.sentences.get(o.ref.id)!, o.start, o.end, majority.type).map((edit) => (file === own ? edit : { ...edit, file }));
-    });
-    const text = `'${clip(at.ref.sentence.words.slice(start, end).join(' '))}'`;
+    if (reading.kind !== 'exact' && reading.kind !== 'outside') return fixes;
+    // Every occurrence read as this one is, across the corpus, in one reviewed edit made when chosen.
+    const alike = reading.kind === 'exact' ? form.exact.get(reading.type)! : form.outside;
+    if (alike < 2) return fixes;
+    const words = at.ref.sentence.words.slice(start, end);
+    const text = `'${clip(words.join(' '))}'`;
     const title =
       reading.kind === 'exact'
-        ? `Change all ${alike.length} occurrences of ${text} annotated ${reading.type} to ${majority.type}`
-        : `Annotate all ${alike.length} unannotated occurrences of ${text} as ${majority.type}`;
-    fixes.push({ title, edits, needsConfirmation: true });
+        ? `Change all ${alike} occurrences of ${text} annotated ${reading.type} to ${majority.type}`
+        : `Annotate all ${alike} unannotated occurrences of ${text} as ${majority.type}`;
+    fixes.push({ title, edits: [], corpusWide: { words, from: reading.kind === 'exact' ? reading.type : 'O', to: majority.type } });
     return fixes;
+  }
+
+  /** The edits of a corpus-wide fix: every occurrence of `words` read as `from` annotated `to`, per file. */
+  corpusWideEdits({ words, from, to }: CorpusWideFix): SpanEdit[] {
+    return this.occurrences(words)
+      .filter(({ reading }) => (from === 'O' ? reading.kind === 'outside' : reading.kind === 'exact' && reading.type === from))
+      .flatMap((o) => this.annotate(this.sentences.get(o.ref.id)!, o.start, o.end, to).map((edit) => ({ ...edit, file: o.ref.file.file })));
   }
 
   /** Tag edits that make [start, end) one entity of `type`; entities crossing its edges keep their parts outside it. */
@@ -395,7 +482,7 @@ export class SurfaceFormConsistency implements CorpusDetector {
 
   private majorityPlaces(flag: Flag): Related[] {
     const places: Related[] = [];
-    for (const occurrence of this.occurrencesOf(flag.form.ids)) {
+    for (const occurrence of this.occurrencesOfForm(flag.form)) {
       if (places.length >= MAX_RELATED) break;
       const { reading, ref, start } = occurrence;
       if (reading.kind !== 'exact' || reading.type !== flag.majority.type) continue;
@@ -407,6 +494,7 @@ export class SurfaceFormConsistency implements CorpusDetector {
   }
 }
 
-function sameReading(a: Reading, b: Reading): boolean {
-  return a.kind === b.kind && (a.kind !== 'exact' || a.type === (b as { type: string }).type);
+/** The majority's count now: a cached flag keeps its majority type (a change of type re-judges it), not its count. */
+function liveMajority({ form, majority }: Flag): { type: string; count: number } {
+  return { type: majority.type, count: form.exact.get(majority.type) ?? 0 };
 }

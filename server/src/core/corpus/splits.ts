@@ -87,13 +87,14 @@ export class SplitHygiene implements CorpusDetector {
     }
   }
 
-  findings(file: string): Finding[] {
+  findings(file: string, limit = Infinity): Finding[] {
     const entries = [...(this.files.get(file) ?? [])].sort((a, b) => a.ref.sentence.lines[0] - b.ref.sentence.lines[0]);
     const findings: Finding[] = [];
     // Per group, what every sentence of this file in it shares: the other splits' copies and the file's first copy
     // (null for boilerplate).
     const seen = new Map<Set<Entry>, { elsewhere: Entry[]; first: Entry } | null>();
     for (const entry of entries) {
+      if (findings.length >= limit) break;
       const group = this.groups.get(entry.text);
       if (!group || group.size < 2 || !group.has(entry)) continue;
       const shared = seen.get(group);

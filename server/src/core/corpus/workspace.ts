@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Finding, SpanEdit } from '../checks/finding';
+import type { CorpusWideFix, Finding, SpanEdit } from '../checks/finding';
 import { CorpusIndex, type SentenceSplice } from './corpusIndex';
 import type { CorpusScope } from './corpora';
 import { corpusDetectors } from './detectors';
@@ -107,8 +107,13 @@ export class CorpusWorkspace {
     return this.index.corpusOf(uri)?.key;
   }
 
-  findings(uri: string): Finding[] {
-    return this.index.findings(uri);
+  findings(uri: string, limit?: number): Finding[] {
+    return this.index.findings(uri, limit);
+  }
+
+  /** The edits of a corpus-wide fix chosen on `uri`, each naming its file. */
+  corpusWideEdits(uri: string, fix: CorpusWideFix): SpanEdit[] {
+    return this.forms(uri)?.corpusWideEdits(fix) ?? [];
   }
 
   /** Every occurrence in the corpus of the entity (or, outside entities, the word) on `line`. */
