@@ -20,10 +20,20 @@ export function corpusSentence(tokens: readonly TokenLine[], layout: Pick<Layout
   return {
     lines: tokens.map((token) => token.line.number),
     words: tokens.map(wordOf),
-    tags: mapToScheme(tokens.map(tagOf), layout.scheme),
+    tags: mapToScheme(tokens.map(tagOf), layout.scheme).map(shared),
     tagStarts: tokens.map((token) => (token.tagColumn ? token.line.offset + token.tagColumn.start : -1)),
     tagEnds: tokens.map((token) => (token.tagColumn ? token.line.offset + token.tagColumn.end : -1)),
   };
+}
+
+/** One object per distinct tag: an index of millions of tokens holds a few dozen tags, not a copy per token. */
+const SHARED_TAGS = new Map<string, Tag>();
+function shared(tag: Tag | null): Tag | null {
+  if (!tag) return null;
+  const key = `${tag.prefix}-${tag.type}`;
+  let one = SHARED_TAGS.get(key);
+  if (!one) SHARED_TAGS.set(key, (one = Object.freeze({ prefix: tag.prefix, type: tag.type })));
+  return one;
 }
 
 /** The text of a sentence, as leakage and duplicate checks compare it (exact words, one space between). */
