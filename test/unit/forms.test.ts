@@ -71,14 +71,15 @@ test('two minority occurrences get a bulk fix that changes both, across files, a
   assert.equal(finding.message, "'aspirin' is annotated Chemical 6×, Disease 2×; Disease here and 1× elsewhere");
   const bulk = finding.fixes[1];
   assert.equal(bulk.title, "Change all 2 occurrences of 'aspirin' annotated Disease to Chemical");
-  assert.equal(bulk.needsConfirmation, true);
+  assert.deepEqual(bulk.corpusWide, { words: ['aspirin'], from: 'Disease', to: 'Chemical' });
+  assert.deepEqual(bulk.edits, [], 'the edits are made when the fix is chosen');
   assert.equal(bulk.preferred, undefined);
   assert.deepEqual(
-    [...bulk.edits].sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '')),
+    [...forms.corpusWideEdits(bulk.corpusWide!)].sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '')),
     [
-      { line: 7, start: 8, end: 17, newText: 'B-Chemical' },
       { line: 0, start: 8, end: 17, newText: 'B-Chemical', file: dev.file },
-    ],
+      { line: 7, start: 8, end: 17, newText: 'B-Chemical', file: test_.file },
+    ].sort((a, b) => a.file.localeCompare(b.file)),
   );
   assert.deepEqual(codes(forms.findings(dev.file)), [['type-conflict', 0]]);
 });
@@ -129,24 +130,16 @@ test('the bulk fix annotates every unannotated occurrence of the form, naming ot
   assert.equal(finding.message, "'gastric bleeding' is annotated Disease 6×; O here and 1× elsewhere");
   const bulk = finding.fixes[1];
   assert.equal(bulk.title, "Annotate all 2 unannotated occurrences of 'gastric bleeding' as Disease");
-  assert.equal(bulk.needsConfirmation, true);
-  assert.deepEqual(bulk.edits, [
-    { line: 1, start: 8, end: 9, newText: 'B-Disease' },
-    { line: 2, start: 9, end: 10, newText: 'I-Disease' },
+  assert.deepEqual(bulk.corpusWide, { words: ['gastric', 'bleeding'], from: 'O', to: 'Disease' });
+  assert.deepEqual(forms.corpusWideEdits(bulk.corpusWide!), [
+    { line: 1, start: 8, end: 9, newText: 'B-Disease', file: test_.file },
+    { line: 2, start: 9, end: 10, newText: 'I-Disease', file: test_.file },
     { line: 20, start: 8, end: 9, newText: 'B-Disease', file: dev.file },
     { line: 21, start: 9, end: 10, newText: 'I-Disease', file: dev.file },
   ]);
-  // From the other file's side, the edits on test.tsv name it.
+  // From the other file's side ("Gastric bleeding"), the same edits.
   const [fromDev] = forms.findings(dev.file);
-  assert.deepEqual(
-    fromDev.fixes[1].edits.map((e) => [e.file, e.line]),
-    [
-      [test_.file, 1],
-      [test_.file, 2],
-      [undefined, 20],
-      [undefined, 21],
-    ],
-  );
+  assert.deepEqual(forms.corpusWideEdits(fromDev.fixes[1].corpusWide!), forms.corpusWideEdits(bulk.corpusWide!));
 });
 
 test('an entity covering part of a form, or crossing its edge, is boundary variation; the fix keeps the outside part', () => {

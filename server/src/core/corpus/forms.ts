@@ -148,7 +148,11 @@ export class SurfaceFormConsistency implements CorpusDetector {
       if (node && !node.form) {
         node.form = this.newForm(at, chunk);
         fresh.add(node.form);
-        for (const occurrence of this.occurrencesOf(node.form.ids)) node.form.count(occurrence.reading, 1);
+        for (const occurrence of this.occurrencesOf(node.form.ids)) {
+          node.form.count(occurrence.reading, 1);
+          // Flags cached before the form existed do not depend on it: judge those sentences again.
+          this.flagCache.delete(occurrence.ref.id);
+        }
       }
     }
     const touched = new Set(fresh);
