@@ -59,7 +59,7 @@ class FormStats {
   constructor(
     readonly ids: readonly number[],
     readonly text: string,
-    /** Only function words, punctuation, numbers or single characters: never flagged. */
+    /** Only function words, punctuation, numbers or single characters: never flagged as O or of another extent (a type conflict still is). */
     readonly weak: boolean,
   ) {}
 
