@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, Diagnostic, Location, SymbolInformation, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import { EXCERPTS } from '../support/fixtures';
+import { FuzzDocument, randomEdit, type RangeEdit } from '../support/fuzzDocument';
 import { applyTextEdits, startServer, type ServerSession } from '../support/lspClient';
+import { Random } from '../support/random';
 
 const TIMEOUT = { timeout: 60_000 };
 const NO_MODEL = { modelPath: '/nonexistent/bioner-model' };
@@ -113,5 +116,64 @@ test('a type conflict with the train split, and references, type renames and sym
   assert.equal(symbols.length, 8);
   assert.ok(symbols.every((s) => s.name === 'Aspirin' && s.location.uri === train && s.containerName?.startsWith('Chemical')));
   assert.equal(readFileSync(path.join(dir, 'dev.conll'), 'utf8'), DEV + '\n', 'nothing was written to disk');
+  await server.stop();
+});
+
+/** An edit that changes what the corpus sees: a tag retyped or dropped, a sentence split, a line gone; else any edit. */
+function corpusEdit(rng: Random, doc: FuzzDocument): RangeEdit {
+  const line = rng.int(doc.lineCount);
+  const text = doc.text.slice(doc.offsetAt({ line, character: 0 }), doc.offsetAt({ line, character: doc.lineLength(line) }));
+  const tab = text.lastIndexOf('\t') + 1;
+  const at = (character: number) => ({ line, character });
+  if (tab === 0 || rng.chance(0.1)) return randomEdit(rng, doc);
+  switch (rng.int(4)) {
+    case 0:
+      return { range: { start: at(tab), end: at(text.length) }, text: rng.pick(['O', 'B-Chemical', 'B-Disease', 'I-Disease']) };
+    case 1:
+      return { range: { start: at(0), end: at(0) }, text: '\n' };
+    case 2:
+      return { range: { start: at(0), end: { line: line + 1, character: 0 } }, text: '' };
+    default:
+      return { range: { start: at(0), end: at(0) }, text: `${text}\n` };
+  }
+}
+
+/** Diagnostics of `uri` once the corpus findings came: the first publication after the file's own that `accept` takes. */
+function settled(server: ServerSession, uri: string, version: number, accept: (diagnostics: Diagnostic[]) => boolean): Promise<Diagnostic[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`diagnostics of version ${version} never settled`)), 30_000)));
+  return Promise.race([server.diagnostics(uri, version, accept).then((p) => p.diagnostics), timeout]).finally(() => clearTimeout(timer));
+}
+
+test('after 60 seeded edits sent sentence by sentence to the index, the corpus diagnostics equal a fresh open of the text', { timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bioner-corpus-edits-'));
+  const uri = pathToFileURL(path.join(dir, 'notes.conll')).href;
+  const excerpt = readFileSync(EXCERPTS[0], 'utf8');
+  const doc = new FuzzDocument(`${excerpt}\n${excerpt}`);
+  const corpusCodes = new Set(['type-conflict', 'unannotated-occurrence', 'boundary-variation', 'duplicate-sentence']);
+  const hasCorpus = (list: Diagnostic[]) => list.some((d) => corpusCodes.has(String(d.code)));
+
+  const initial = doc.text;
+  const rng = new Random(20261201);
+  const edits = Array.from({ length: 60 }, () => {
+    const edit = corpusEdit(rng, doc);
+    doc.apply(edit);
+    return edit;
+  });
+  // The same text opened fresh, once its corpus findings came.
+  const reference = await startServer({ configuration: NO_MODEL, workspaceFolders: [pathToFileURL(dir).href] });
+  const freshly = settled(reference, uri, 1, hasCorpus);
+  reference.open(uri, doc.text);
+  const expected = JSON.stringify(await freshly);
+  await reference.stop();
+
+  const server = await startServer({ configuration: NO_MODEL, workspaceFolders: [pathToFileURL(dir).href] });
+  const opened = settled(server, uri, 1, hasCorpus);
+  server.open(uri, initial);
+  await opened;
+  const last: Diagnostic[][] = [];
+  const final = settled(server, uri, edits.length + 1, (list) => last.push(list) > 0 && JSON.stringify(list) === expected);
+  edits.forEach((edit, i) => server.edit(uri, i + 2, edit.range, edit.text));
+  await final.catch((error: Error) => assert.deepEqual(last[last.length - 1], JSON.parse(expected), error.message));
   await server.stop();
 });

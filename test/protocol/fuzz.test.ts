@@ -23,8 +23,11 @@ import {
 import { startServer, type ServerSession } from '../support/lspClient';
 import { caseSeed, casesPerKind, fuzzConfig, INPUT_KINDS, Random, type InputKind } from '../support/random';
 
-/** One inference session, not two: the model's passes leave a core for the checks on a two-core machine. */
-const CONFIGURATION = { workers: 1 };
+/**
+ * One inference session, not two: the model's passes leave a core for the checks on a two-core machine. No corpus
+ * index: the file's own diagnostics are compared with a fresh check (test/protocol/corpus.test.ts fuzzes the index).
+ */
+const CONFIGURATION = { workers: 1, corpus: { enabled: false } };
 const SETTINGS = resolveSettings(CONFIGURATION);
 /** A reply slower than this means the server hangs (the first model load included). */
 const REPLY_LIMIT_MS = 60_000;

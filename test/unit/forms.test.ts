@@ -131,11 +131,12 @@ test('the bulk fix annotates every unannotated occurrence of the form, naming ot
   const bulk = finding.fixes[1];
   assert.equal(bulk.title, "Annotate all 2 unannotated occurrences of 'gastric bleeding' as Disease");
   assert.deepEqual(bulk.corpusWide, { words: ['gastric', 'bleeding'], from: 'O', to: 'Disease' });
+  // In file then line order.
   assert.deepEqual(forms.corpusWideEdits(bulk.corpusWide!), [
-    { line: 1, start: 8, end: 9, newText: 'B-Disease', file: test_.file },
-    { line: 2, start: 9, end: 10, newText: 'I-Disease', file: test_.file },
     { line: 20, start: 8, end: 9, newText: 'B-Disease', file: dev.file },
     { line: 21, start: 9, end: 10, newText: 'I-Disease', file: dev.file },
+    { line: 1, start: 8, end: 9, newText: 'B-Disease', file: test_.file },
+    { line: 2, start: 9, end: 10, newText: 'I-Disease', file: test_.file },
   ]);
   // From the other file's side ("Gastric bleeding"), the same edits.
   const [fromDev] = forms.findings(dev.file);

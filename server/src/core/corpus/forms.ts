@@ -357,7 +357,7 @@ export class SurfaceFormConsistency implements CorpusDetector {
     return { kind: 'partial' };
   }
 
-  /** Occurrences of folded word ids, found through the postings of the rarest of them. */
+  /** Occurrences of folded word ids, found through the postings of the rarest of them, in file and line order. */
   private occurrencesOf(ids: readonly number[]): Occurrence[] {
     let rarest = 0;
     for (let k = 1; k < ids.length; k++) if ((this.postings[ids[k]]?.length ?? 0) < (this.postings[ids[rarest]]?.length ?? 0)) rarest = k;
@@ -371,7 +371,8 @@ export class SurfaceFormConsistency implements CorpusDetector {
         if (k === ids.length) found.push({ ref: at.ref, start, end: start + k, reading: this.read(at, start, start + k) });
       }
     }
-    return found;
+    // Postings follow the history of edits; places shown must not.
+    return found.sort((a, b) => (a.ref.file.file < b.ref.file.file ? -1 : a.ref.file.file > b.ref.file.file ? 1 : a.ref.sentence.lines[a.start] - b.ref.sentence.lines[b.start]));
   }
 
   /** The minority occurrences of a sentence; where two overlap, the longer one. */
