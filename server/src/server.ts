@@ -81,14 +81,24 @@ function conllAnalysis(document: TextDocument, current: BionerSettings, control:
   const pass = { checkpoint: control.checkpoint };
   if (!change) return analyzeConll(document.getText(), current, pass);
   return updateConll(previous.result, document.getText(), change, current, pass).then((analysis) => {
-    analysedFrom.set(analysis, previous.result);
+    analysedFrom.set(analysis, analysisId(previous.result));
     return analysis;
   });
 }
 
-/** The analysis each incremental one was made from, and the last one the corpus index was given, per document. */
-const analysedFrom = new WeakMap<ConllAnalysis, ConllAnalysis>();
-const indexedAnalysis = new Map<string, ConllAnalysis>();
+/**
+ * Which analysis each incremental one was made from, and the last one the corpus index was given, per document, by
+ * number: holding the analyses themselves would keep every version of a document alive, each holding the one before.
+ */
+const analysisIds = new WeakMap<ConllAnalysis, number>();
+const analysedFrom = new WeakMap<ConllAnalysis, number>();
+const indexedAnalysis = new Map<string, number>();
+let nextAnalysisId = 0;
+function analysisId(analysis: ConllAnalysis): number {
+  let id = analysisIds.get(analysis);
+  if (id === undefined) analysisIds.set(analysis, (id = nextAnalysisId++));
+  return id;
+}
 
 /** Gives the corpus index a published analysis: the sentences an edit replaced, or the whole text. */
 function indexAnalysis(document: TextDocument, analysis: ConllAnalysis): void {
@@ -97,7 +107,7 @@ function indexAnalysis(document: TextDocument, analysis: ConllAnalysis): void {
     const inserted = Array.from({ length: delta.inserted }, (_, i) => corpusSentence(sentenceTokens(analysis, delta.from + i), analysis.layout));
     corpus.edit(document.uri, { from: delta.from, deleted: delta.deleted, inserted, lineShift: delta.lineShift });
   } else corpus.open(document.uri, document.getText());
-  indexedAnalysis.set(document.uri, analysis);
+  indexedAnalysis.set(document.uri, analysisId(analysis));
 }
 
 /** Gold checks: structure and tags, cheap, on every change; an edit re-checks the sentences it touched, at once. */
