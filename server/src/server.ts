@@ -17,7 +17,7 @@ import { corpusSentence } from './core/corpus/sentence';
 import { updateConll } from './core/conll/incremental';
 import { byPosition, type Finding } from './core/checks/finding';
 import type { PredictOptions } from './core/ner/engine';
-import { bioInlayHints, bioPredictionHover, disagreementFindings, predictBio, type BioPredictions } from './features/bioPredictions';
+import { bioInlayHints, bioPredictionHover, disagreementFindings, predictBio, withModelView, type BioPredictions } from './features/bioPredictions';
 import { ClientFeatures } from './features/clientFeatures';
 import { CORPUS_FILES_GLOB, CorpusService } from './features/corpus';
 import { prepareRename, references, renameType, resolveCorpusWideFix, workspaceSymbols } from './features/corpusRequests';
@@ -50,9 +50,16 @@ const SHUTDOWN_ANSWER_MS = 300;
 const ownFindings = new Map<string, Finding[]>();
 const corpusFindings = new Map<string, Finding[]>();
 
+/** The model's predictions of a BIO document's current gold analysis, when done: they weigh its corpus findings. */
+const latestPredictions = new Map<string, BioPredictions>();
+const latestConll = new Map<string, ConllAnalysis>();
+
 function publish(document: TextDocument, findings: Finding[], current: BionerSettings): void {
   ownFindings.set(document.uri, findings);
-  const all = [...findings, ...(corpusFindings.get(document.uri) ?? [])].sort(byPosition);
+  const bio = latestPredictions.get(document.uri);
+  const corpusOwn = corpusFindings.get(document.uri) ?? [];
+  const weighed = bio && bio.analysis === latestConll.get(document.uri) ? withModelView(bio, corpusOwn, current) : corpusOwn;
+  const all = [...findings, ...weighed].sort(byPosition);
   void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: toDiagnostics(document.uri, all, current) });
 }
 
@@ -121,6 +128,7 @@ const conll = new DocumentStore<ConllAnalysis>({
     edits.forget(document.uri, document.version);
     if (!analysis) return tooLarge(document, current);
     indexAnalysis(document, analysis);
+    latestConll.set(document.uri, analysis);
     publish(document, analysis.findings, current);
   },
 });
@@ -149,6 +157,7 @@ const bioPredictions = modelStore<BioPredictions | null>({
   },
   onAnalysed(document, bio, current) {
     if (!bio) return;
+    latestPredictions.set(document.uri, bio);
     publish(document, [...bio.analysis.findings, ...disagreementFindings(bio, current)], current);
     client.refreshInlayHints();
   },
@@ -284,6 +293,8 @@ documents.onDidClose(({ document }) => {
   indexedAnalysis.delete(document.uri);
   ownFindings.delete(document.uri);
   corpusFindings.delete(document.uri);
+  latestPredictions.delete(document.uri);
+  latestConll.delete(document.uri);
   segmenters.delete(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, Diagnostic, Location, SymbolInformation, WorkspaceEdit } from 'vscode-languageserver-protocol';
-import { EXCERPTS } from '../support/fixtures';
+import { EXCERPTS, TEST_MODEL } from '../support/fixtures';
 import { FuzzDocument, randomEdit, type RangeEdit } from '../support/fuzzDocument';
 import { applyTextEdits, startServer, type ServerSession } from '../support/lspClient';
 import { Random } from '../support/random';
@@ -175,5 +175,29 @@ test('after 60 seeded edits sent sentence by sentence to the index, the corpus d
   const final = settled(server, uri, edits.length + 1, (list) => last.push(list) > 0 && JSON.stringify(list) === expected);
   edits.forEach((edit, i) => server.edit(uri, i + 2, edit.range, edit.text));
   await final.catch((error: Error) => assert.deepEqual(last[last.length - 1], JSON.parse(expected), error.message));
+  await server.stop();
+});
+
+test('with a model, an unannotated occurrence says what the model sees there, and drops to a hint where it is sure of no entity', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bioner-corpus-model-'));
+  const train = (word: string, tag: string) =>
+    DRUGS.map((symptom) => sentence(['Many', 'O'], [word, tag], ['had', 'O'], [symptom, 'O'], ['.', 'O'])).join('\n\n');
+  // Gold says "patients" is a Disease here (a planted guideline slip); the model knows better. "cancer" it agrees with.
+  writeFileSync(path.join(dir, 'train.conll'), `${train('patients', 'B-Disease')}\n\n${train('cancer', 'B-Disease')}\n`);
+  const dev = pathToFileURL(path.join(dir, 'dev.conll')).href;
+  const text = [
+    sentence(['Ten', 'O'], ['patients', 'O'], ['were', 'O'], ['treated', 'O'], ['.', 'O']),
+    sentence(['Her', 'O'], ['breast', 'O'], ['cancer', 'O'], ['recurred', 'O'], ['.', 'O']),
+  ].join('\n\n');
+  writeFileSync(path.join(dir, 'dev.conll'), text + '\n');
+  const server = await startServer({ configuration: { modelPath: TEST_MODEL, workers: 1 }, workspaceFolders: [pathToFileURL(dir).href] });
+  const weighed = server.diagnostics(dev, 1, (list) => list.filter((d) => /the model sees/.test(d.message)).length === 2);
+  server.open(dev, text);
+  const flagged = (await weighed).diagnostics.filter((d) => d.code === 'unannotated-occurrence');
+  const byLine = new Map(flagged.map((d) => [d.range.start.line, d]));
+  assert.match(byLine.get(1)!.message, /the model sees no entity here \(O \d+(\.\d)?%\)$/);
+  assert.equal(byLine.get(1)!.severity, 4, 'a sure model demotes the flag to a hint');
+  assert.match(byLine.get(8)!.message, /the model sees Disease here/);
+  assert.equal(byLine.get(8)!.severity, 3, 'the model agrees: the flag keeps its severity');
   await server.stop();
 });

@@ -130,6 +130,25 @@ const quote = (tokens: TokenLine[], chunk: { start: number; end: number }) => `'
 const tagList = (tokens: TokenLine[], chunk: { start: number; end: number }) => tokens.slice(chunk.start, chunk.end).map((t) => t.tagColumn!.text).join(' ');
 
 /** Inlay hints after the tag column: the model's tag where it differs from gold (or everywhere). */
+/**
+ * The model's view of a corpus finding's tokens: for an unannotated occurrence, whether the model sees an entity
+ * there. Where it is at least `bioner.disagreementThreshold` sure there is none, the finding drops to a hint: the
+ * corpus majority is then most likely another sense of the words (an abbreviation defined otherwise, a name).
+ */
+export function withModelView(bio: BioPredictions, findings: readonly Finding[], settings: BionerSettings): Finding[] {
+  return findings.map((finding) => {
+    if (finding.code !== 'unannotated-occurrence') return finding;
+    const at = tokenAt(bio.analysis, finding.line);
+    const prediction = at && bio.predictions[at.sentence];
+    if (!at || !prediction) return finding;
+    const span = prediction.spans.find((s) => s.start <= at.index && at.index < s.end);
+    if (span) return { ...finding, message: `${finding.message}; the model sees ${span.type} here (${formatPercent(span.confidence)})` };
+    const outside = prediction.ranked[at.index].find((r) => r.label === 'O')?.probability ?? 0;
+    const sure = outside >= settings.disagreementThreshold;
+    return { ...finding, message: `${finding.message}; the model sees no entity here (O ${formatPercent(outside)})`, ...(sure && { severity: 'hint' as const }) };
+  });
+}
+
 export function bioInlayHints(bio: BioPredictions, range: Range, settings: BionerSettings): InlayHint[] {
   if (settings.bioPredictions === 'off') return [];
   const hints: InlayHint[] = [];

@@ -19,8 +19,9 @@ export interface DiagnosticData {
 export function toDiagnostics(uri: string, findings: Finding[], settings: BionerSettings): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const finding of findings) {
-    const severity = settings.severity[finding.code];
-    if (severity === 'off') continue;
+    const setting = settings.severity[finding.code];
+    if (setting === 'off') continue;
+    const severity = finding.severity ?? setting;
     if (diagnostics.length >= settings.maxDiagnostics) break;
     const data: DiagnosticData = { fixes: finding.fixes };
     diagnostics.push({
