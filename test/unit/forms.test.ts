@@ -5,6 +5,7 @@ import type { Finding } from '../../server/src/core/checks/finding';
 import { parseTag, type Scheme } from '../../server/src/core/conll/tags';
 import type { Split } from '../../server/src/core/corpus/corpora';
 import type { CorpusFile, SentenceRef } from '../../server/src/core/corpus/detector';
+import { DEFINITION_REACH_LINES, isAbbreviation, outsideDefinitions } from '../../server/src/core/corpus/abbreviations';
 import { SurfaceFormConsistency, type FormThresholds } from '../../server/src/core/corpus/forms';
 import { Random } from '../support/random';
 
@@ -308,4 +309,31 @@ test('added and removed in a seeded random order give the findings of a fresh in
     for (const r of kept) incremental.removed(r);
     for (const f of files) assert.deepEqual(incremental.findings(f.file), []);
   }
+});
+
+test('an abbreviation the file defines as no entity is not flagged O within the reach of its definition', () => {
+  const definition = ref(dev, 0, 'Tidal volume ( VT ) was low .');
+  const forms = index([
+    ...many(train, 16, 'Sustained VT/B-Disease recurred .'),
+    definition,
+    ref(dev, 20, 'VT was then raised .'),
+    ref(dev, 20 + DEFINITION_REACH_LINES + 10, 'Later VT fell .'),
+    ref(test_, 20, 'VT was then raised .'),
+  ]);
+  // Flagged where no definition reaches: far below it, and in another file.
+  assert.deepEqual(codes(forms.findings(dev.file)), [['unannotated-occurrence', 20 + DEFINITION_REACH_LINES + 11]]);
+  assert.deepEqual(codes(forms.findings(test_.file)), [['unannotated-occurrence', 20]]);
+  // The definition edited away: the occurrence it covered is flagged again.
+  forms.removed(definition);
+  assert.deepEqual(codes(forms.findings(dev.file)), [
+    ['unannotated-occurrence', 20],
+    ['unannotated-occurrence', 20 + DEFINITION_REACH_LINES + 11],
+  ]);
+});
+
+test('abbreviations: short, with capitals, no lower-case run; a definition needs "( X )" with X and the word before O', () => {
+  for (const word of ['VT', 'CP', 'THP-1', 'CYP2D6', 'IL-2R', 'PD']) assert.ok(isAbbreviation(word), word);
+  for (const word of ['Aspirin', 'cin', 'dopamine', 'A', '(']) assert.ok(!isAbbreviation(word), word);
+  const sentence = ref(dev, 0, 'tidal volume ( VT ) and caudate/B-Anatomy putamen/I-Anatomy ( CP ) and ( X )');
+  assert.deepEqual(outsideDefinitions(sentence.sentence.words, sentence.sentence.tags), [3]);
 });

@@ -10,6 +10,7 @@ import { chunkEntities, type Chunk } from '../conll/sequence';
 import { formatTag } from '../conll/tags';
 import { clip } from '../text/clip';
 import type { CorpusDetector, SentenceRef } from './detector';
+import { isAbbreviation, LocalAbbreviations } from './abbreviations';
 import { foldCase, isWeakWord } from './surfaceForms';
 
 export interface FormThresholds {
@@ -118,6 +119,7 @@ export class SurfaceFormConsistency implements CorpusDetector {
   private readonly postings: number[][] = [];
   private readonly root: TrieNode = {};
   private readonly forms: FormStats[] = [];
+  private readonly abbreviations = new LocalAbbreviations();
   /** Counts are built on the first question: a bulk load then costs one pass, not one update per sentence. */
   private built = false;
   /** Flags per sentence id and occurrences per form, each with the versions of the forms it was derived from. */
@@ -139,6 +141,7 @@ export class SurfaceFormConsistency implements CorpusDetector {
       const list = (this.postings[id] ??= []);
       if (list[list.length - 1] !== ref.id) list.push(ref.id);
     });
+    this.forgetFlagsOf(ref.file.file, this.abbreviations.added(ref, at.ids));
     if (!this.built) return;
     // A form seen for the first time is counted at all its occurrences (this sentence's included); known forms
     // only gain this sentence's occurrences.
@@ -176,6 +179,7 @@ export class SurfaceFormConsistency implements CorpusDetector {
     }
     this.sentences.delete(ref.id);
     this.flagCache.delete(ref.id);
+    this.forgetFlagsOf(ref.file.file, this.abbreviations.removed(ref, at.ids));
     const ordered = this.ordered.get(ref.file.file);
     const position = ordered?.indexOf(at) ?? -1;
     if (position >= 0) ordered!.splice(position, 1);
@@ -225,6 +229,18 @@ export class SurfaceFormConsistency implements CorpusDetector {
     const annotated = form.annotated();
     const passes = (compared: number) => (majority.count / compared >= minRatio ? 1 : 0);
     return `${majority.type}:${passes(annotated)}${passes(annotated + form.outside + form.partial)}${passes(annotated + form.partial)}`;
+  }
+
+  private definedHereAsNoEntity(at: Indexed, token: number): boolean {
+    const { sentence, file } = at.ref;
+    return isAbbreviation(sentence.words[token]) && this.abbreviations.definedBefore(file.file, at.ids[token], sentence.lines[token]);
+  }
+
+  /** Cached flags of a file's sentences holding these words are stale (a definition of them came or went). */
+  private forgetFlagsOf(file: string, ids: readonly number[]): void {
+    for (const id of ids) {
+      for (const sentence of this.postings[id] ?? []) if (this.sentences.get(sentence)?.ref.file.file === file) this.flagCache.delete(sentence);
+    }
   }
 
   /** A sentence's flags, judged again only when a form occurring in it changed its decision since. */
@@ -394,7 +410,10 @@ export class SurfaceFormConsistency implements CorpusDetector {
       majority.count / compared >= minRatio ? { code, at, start, end, form, majority, reading } : undefined;
     if (reading.kind === 'exact') return reading.type === majority.type ? undefined : flag('type-conflict', form.annotated());
     if (form.weak) return undefined;
-    if (reading.kind === 'outside') return flag('unannotated-occurrence', form.annotated() + form.outside + form.partial);
+    if (reading.kind === 'outside') {
+      if (form.ids.length === 1 && this.definedHereAsNoEntity(at, start)) return undefined;
+      return flag('unannotated-occurrence', form.annotated() + form.outside + form.partial);
+    }
     if (reading.kind === 'partial') return flag('boundary-variation', form.annotated() + form.partial);
     return undefined;
   }
