@@ -58,7 +58,7 @@ function publish(document: TextDocument, findings: Finding[], current: BionerSet
   ownFindings.set(document.uri, findings);
   const bio = latestPredictions.get(document.uri);
   const corpusOwn = corpusFindings.get(document.uri) ?? [];
-  const weighed = bio && bio.analysis === latestConll.get(document.uri) ? withModelView(bio, corpusOwn, current) : corpusOwn;
+  const weighed = bio && bio.analysis === latestConll.get(document.uri) ? withModelView(bio, corpusOwn) : corpusOwn;
   const all = [...findings, ...weighed].sort(byPosition);
   void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: toDiagnostics(document.uri, all, current) });
 }

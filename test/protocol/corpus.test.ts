@@ -178,7 +178,7 @@ test('after 60 seeded edits sent sentence by sentence to the index, the corpus d
   await server.stop();
 });
 
-test('with a model, an unannotated occurrence says what the model sees there, and drops to a hint where it is sure of no entity', { timeout: 120_000 }, async () => {
+test('with a model, an unannotated occurrence says what the model sees there, and keeps its severity either way', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'bioner-corpus-model-'));
   const train = (word: string, tag: string) =>
     DRUGS.map((symptom) => sentence(['Many', 'O'], [word, tag], ['had', 'O'], [symptom, 'O'], ['.', 'O'])).join('\n\n');
@@ -196,7 +196,7 @@ test('with a model, an unannotated occurrence says what the model sees there, an
   const flagged = (await weighed).diagnostics.filter((d) => d.code === 'unannotated-occurrence');
   const byLine = new Map(flagged.map((d) => [d.range.start.line, d]));
   assert.match(byLine.get(1)!.message, /the model sees no entity here \(O \d+(\.\d)?%\)$/);
-  assert.equal(byLine.get(1)!.severity, 4, 'a sure model demotes the flag to a hint');
+  assert.equal(byLine.get(1)!.severity, 3, 'a sure model does not hide the flag');
   assert.match(byLine.get(8)!.message, /the model sees Disease here/);
   assert.equal(byLine.get(8)!.severity, 3, 'the model agrees: the flag keeps its severity');
   await server.stop();

@@ -132,10 +132,10 @@ const tagList = (tokens: TokenLine[], chunk: { start: number; end: number }) => 
 /** Inlay hints after the tag column: the model's tag where it differs from gold (or everywhere). */
 /**
  * The model's view of a corpus finding's tokens: for an unannotated occurrence, whether the model sees an entity
- * there. Where it is at least `bioner.disagreementThreshold` sure there is none, the finding drops to a hint: the
- * corpus majority is then most likely another sense of the words (an abbreviation defined otherwise, a name).
+ * there, as evidence for the reader. It never hides the finding: a model can be sure and wrong on exactly the
+ * occurrences the corpus shows to be misses (the default model gives a planted "aspirin" left O 99.9% O).
  */
-export function withModelView(bio: BioPredictions, findings: readonly Finding[], settings: BionerSettings): Finding[] {
+export function withModelView(bio: BioPredictions, findings: readonly Finding[]): Finding[] {
   return findings.map((finding) => {
     if (finding.code !== 'unannotated-occurrence') return finding;
     const at = tokenAt(bio.analysis, finding.line);
@@ -144,8 +144,7 @@ export function withModelView(bio: BioPredictions, findings: readonly Finding[],
     const span = prediction.spans.find((s) => s.start <= at.index && at.index < s.end);
     if (span) return { ...finding, message: `${finding.message}; the model sees ${span.type} here (${formatPercent(span.confidence)})` };
     const outside = prediction.ranked[at.index].find((r) => r.label === 'O')?.probability ?? 0;
-    const sure = outside >= settings.disagreementThreshold;
-    return { ...finding, message: `${finding.message}; the model sees no entity here (O ${formatPercent(outside)})`, ...(sure && { severity: 'hint' as const }) };
+    return { ...finding, message: `${finding.message}; the model sees no entity here (O ${formatPercent(outside)})` };
   });
 }
 

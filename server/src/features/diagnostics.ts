@@ -19,9 +19,8 @@ export interface DiagnosticData {
 export function toDiagnostics(uri: string, findings: Finding[], settings: BionerSettings): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const finding of findings) {
-    const setting = settings.severity[finding.code];
-    if (setting === 'off') continue;
-    const severity = finding.severity ?? setting;
+    const severity = settings.severity[finding.code];
+    if (severity === 'off') continue;
     if (diagnostics.length >= settings.maxDiagnostics) break;
     const data: DiagnosticData = { fixes: finding.fixes };
     diagnostics.push({

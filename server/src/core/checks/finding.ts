@@ -48,8 +48,6 @@ export interface Finding extends Span {
   code: DiagnosticCode;
   message: string;
   fixes: Fix[];
-  /** Lower than the code's severity setting, for a finding the evidence weakens (never higher, never off). */
-  severity?: 'hint';
   /** Other places that explain this finding (e.g. the common label a typo resembles); `file` when in another file. */
   related?: Related[];
 }
