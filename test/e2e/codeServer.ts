@@ -15,6 +15,8 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 // In-page code (page.evaluate / waitForFunction) runs in the browser; these
@@ -26,6 +28,23 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
 export const DEFAULT_CODE_SERVER = process.env.BIONER_E2E_CODE_SERVER ?? path.join(REPO_ROOT, '.e2e', 'bin', 'code-server');
 export const DEFAULT_CHROMIUM = process.env.BIONER_E2E_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * What a suite needs and does not have: the extension package, code-server and Chromium. Registers
+ * a test that fails when something is missing (skipped instead with BIONER_E2E_SKIP=1) and returns the suite's
+ * skip reason.
+ */
+export function requirePrerequisites(title: string, vsix: string): string | false {
+  const missing: string[] = [];
+  if (!existsSync(vsix)) missing.push(`extension package ${path.relative(REPO_ROOT, vsix)} (run \`npm run package\`)`);
+  if (!existsSync(DEFAULT_CODE_SERVER)) missing.push(`code-server ${DEFAULT_CODE_SERVER} (run \`bash scripts/setup-e2e.sh\`)`);
+  if (!existsSync(DEFAULT_CHROMIUM)) missing.push(`chromium ${DEFAULT_CHROMIUM} (run \`bash scripts/setup-e2e.sh\`)`);
+  const skipAll = process.env.BIONER_E2E_SKIP === '1';
+  test(title, { skip: skipAll && missing.length > 0 ? `BIONER_E2E_SKIP=1, missing: ${missing.join('; ')}` : false }, () => {
+    assert.deepEqual(missing, [], `end-to-end prerequisites missing:\n  - ${missing.join('\n  - ')}\n(set BIONER_E2E_SKIP=1 to skip instead)`);
+  });
+  return missing.length > 0 ? `prerequisites missing: ${missing.join('; ')}` : false;
+}
 
 /** Settings written to the user-data-dir: no welcome page, trust prompt, tips, telemetry, update checks or AI panels. */
 export const DEFAULT_SETTINGS: Record<string, unknown> = {

@@ -21,13 +21,12 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  DEFAULT_CHROMIUM,
-  DEFAULT_CODE_SERVER,
   dismissHover,
   hoverWord,
   launchBrowser,
   openEditor,
   quickFixLabels,
+  requirePrerequisites,
   REPO_ROOT,
   runFromCommandPalette,
   screenshot,
@@ -41,7 +40,6 @@ import {
 declare const document: any;
 
 const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
-const SKIP = process.env.BIONER_E2E_SKIP === '1';
 
 const sentence = (...tokens: [string, string][]): string => tokens.map(([word, tag]) => `${word}\t${tag}`).join('\n');
 const file = (sentences: string[]): string => sentences.join('\n\n') + '\n';
@@ -75,22 +73,7 @@ const BULK_FIX = "Annotate all 3 unannotated occurrences of 'aspirin' as Chemica
 const DEV_FIXED = DEV.replace('aspirin\tO', 'aspirin\tB-Chemical').replace('Aspirin\tO', 'Aspirin\tB-Chemical');
 const TEST_FIXED = TEST.replace('aspirin\tO', 'aspirin\tB-Chemical');
 
-function missingPrerequisites(): string[] {
-  const missing: string[] = [];
-  if (!existsSync(VSIX)) missing.push(`extension package ${path.relative(REPO_ROOT, VSIX)} (run \`npm run package\`)`);
-  if (!existsSync(DEFAULT_CODE_SERVER)) missing.push(`code-server ${DEFAULT_CODE_SERVER} (run \`bash scripts/setup-e2e.sh\`)`);
-  if (!existsSync(DEFAULT_CHROMIUM)) missing.push(`chromium ${DEFAULT_CHROMIUM} (run \`bash scripts/setup-e2e.sh\`)`);
-  return missing;
-}
-
-const missing = missingPrerequisites();
-
-// Fails (is not skipped) when something is missing, unless BIONER_E2E_SKIP=1.
-test('end-to-end prerequisites are installed', { skip: SKIP && missing.length > 0 ? `BIONER_E2E_SKIP=1, missing: ${missing.join('; ')}` : false }, () => {
-  assert.deepEqual(missing, [], `end-to-end prerequisites missing:\n  - ${missing.join('\n  - ')}\n(set BIONER_E2E_SKIP=1 to skip instead)`);
-});
-
-const skip = missing.length > 0 ? `prerequisites missing: ${missing.join('; ')}` : false;
+const skip = requirePrerequisites('end-to-end prerequisites are installed', VSIX);
 
 interface ProblemRow {
   /** aria-level: 1 a file, 2 a diagnostic, 3 one of its related places. */

@@ -16,13 +16,12 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
   applyQuickFix,
-  DEFAULT_CHROMIUM,
-  DEFAULT_CODE_SERVER,
   dismissHover,
   hoverText,
   launchBrowser,
   openEditor,
   REPO_ROOT,
+  requirePrerequisites,
   screenshot,
   startCodeServer,
   step,
@@ -32,7 +31,6 @@ import {
 } from './codeServer';
 
 const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
-const SKIP = process.env.BIONER_E2E_SKIP === '1';
 
 const FIXTURE = [
   'Treatment\tO',
@@ -54,22 +52,7 @@ const FIXTURE = [
 const FEVER_LINE = FIXTURE.split('\n').indexOf('fever\tI-Disease') + 1; // 1-based
 const FEVER_TAG_COLUMN = 'fever\t'.length + 1; // on the I-Disease tag
 
-function missingPrerequisites(): string[] {
-  const missing: string[] = [];
-  if (!existsSync(VSIX)) missing.push(`extension package ${path.relative(REPO_ROOT, VSIX)} (run \`npm run package\`)`);
-  if (!existsSync(DEFAULT_CODE_SERVER)) missing.push(`code-server ${DEFAULT_CODE_SERVER} (run \`bash scripts/setup-e2e.sh\`)`);
-  if (!existsSync(DEFAULT_CHROMIUM)) missing.push(`chromium ${DEFAULT_CHROMIUM} (run \`bash scripts/setup-e2e.sh\`)`);
-  return missing;
-}
-
-const missing = missingPrerequisites();
-
-// Fails (is not skipped) when something is missing, unless BIONER_E2E_SKIP=1.
-test('end-to-end prerequisites are installed', { skip: SKIP && missing.length > 0 ? `BIONER_E2E_SKIP=1, missing: ${missing.join('; ')}` : false }, () => {
-  assert.deepEqual(missing, [], `end-to-end prerequisites missing:\n  - ${missing.join('\n  - ')}\n(set BIONER_E2E_SKIP=1 to skip instead)`);
-});
-
-const skip = missing.length > 0 ? `prerequisites missing: ${missing.join('; ')}` : false;
+const skip = requirePrerequisites('end-to-end prerequisites are installed', VSIX);
 
 describe('BioNER in code-server (real editor)', { skip, timeout: 240_000 }, () => {
   let workspace = '';

@@ -2,32 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Finding } from '../../server/src/core/checks/finding';
-import { parseTag } from '../../server/src/core/conll/tags';
-import type { Split } from '../../server/src/core/corpus/corpora';
-import type { CorpusFile, SentenceRef } from '../../server/src/core/corpus/detector';
+import type { SentenceRef } from '../../server/src/core/corpus/detector';
+import { corpusFile as file, ref } from '../support/corpusSentences';
 import { SplitHygiene } from '../../server/src/core/corpus/splits';
 
-let nextId = 0;
-/** A sentence of `word/TAG` tokens (bare words are O) starting on `line`, one token a line, tags after a tab. */
-function ref(file: CorpusFile, line: number, text: string): SentenceRef {
-  const tokens = text.split(' ').map((t) => (t.includes('/') ? t.split('/') : [t, 'O']));
-  const tag = (t: string) => {
-    const parsed = parseTag(t);
-    return parsed.ok ? parsed.tag : null;
-  };
-  return {
-    id: nextId++,
-    file,
-    sentence: {
-      lines: tokens.map((_, i) => line + i),
-      words: tokens.map(([w]) => w),
-      tags: tokens.map(([, t]) => tag(t)),
-      tagStarts: tokens.map(([w]) => w.length + 1),
-      tagEnds: tokens.map(([w, t]) => w.length + 1 + t.length),
-    },
-  };
-}
-const file = (name: string, split?: Split): CorpusFile => ({ file: `/c/${name}`, split, scheme: 'IOB2' });
 const train = file('train.tsv', 'train');
 const dev = file('dev.tsv', 'dev');
 const test_ = file('test.tsv', 'test');
