@@ -1,7 +1,7 @@
 """Merges model folders trained on one embedding base into one multi-head model.
 
     python3 -m training.merge --head NAME=DIR[+DIR...] [--head ...] --out DIR
-        [--test NAME=FILE ...] [--name TEXT] [--no-quantize]
+        [--test NAME=FILE ...] [--name TEXT] [--no-quantize] [--not-default NAME ...]
 
 Every folder must come from `train --embeddings BASE --freeze-embeddings` with the same BASE: they then share
 the tokenizer, the spelling tables and the word vectors. The merged graph runs every head on the same input and
@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--name", default="BioNER default model")
     p.add_argument("--no-quantize", action="store_true")
+    p.add_argument("--not-default", action="append", default=[], metavar="NAME",
+                   help="a head left out of the default output (another guideline for a type), decoded when named")
     a = p.parse_args(argv)
     try:
         merge(a)
@@ -146,6 +148,9 @@ def merge(a) -> None:
 
     heads = [read_head(n, d) for n, d in parse_pairs(a.head, "--head").items()]
     tests = parse_pairs(a.test, "--test")
+    optional = set(a.not_default) - {h["name"] for h in heads}
+    if optional:
+        raise InputError(f"--not-default names no head: {', '.join(sorted(optional))}")
     unknown = set(tests) - {h["name"] for h in heads}
     if unknown:
         raise InputError(f"--test names {sorted(unknown)} are not heads")
@@ -217,6 +222,7 @@ def merge(a) -> None:
             "window_overlap": heads[0]["bioner"]["window_overlap"],
             "quantized": bool(quantized and quantized["kept"]),
             "heads": [{"name": h["name"], "labels": h["ids"], "crf": h["bioner"]["crf"],
+                       **({"default": False} if h["name"] in a.not_default else {}),
                        "metrics": {**({"test": short(scores[h["name"]])} if h["name"] in scores else {})},
                        "training": h["training"]} for h in heads],
         },
@@ -224,7 +230,7 @@ def merge(a) -> None:
     dump_json(config, os.path.join(tmp, "config.json"))
     dump_json(tokenizer_config(max_length), os.path.join(tmp, "tokenizer_config.json"))
     with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as f:
-        f.write(model_card(a.name, heads, scores, quantized, tmp))
+        f.write(model_card(a.name, heads, scores, quantized, tmp, a.not_default))
     if os.path.exists(out):
         shutil.rmtree(out)
     os.rename(tmp, out)
@@ -246,7 +252,7 @@ def folder_bytes(folder: str) -> int:
     return sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(folder) for n in ns)
 
 
-def model_card(name: str, heads: list[dict], scores: dict, quantized, folder: str) -> str:
+def model_card(name: str, heads: list[dict], scores: dict, quantized, folder: str, not_default: list[str]) -> str:
     def row(h):
         s = scores.get(h["name"])
         q = quantized["scores"].get(h["name"]) if quantized else None
@@ -255,8 +261,9 @@ def model_card(name: str, heads: list[dict], scores: dict, quantized, folder: st
         ensemble = f" ({len(h['dirs'])} models, seeds {', '.join(str(x['seed']) for x in h['training'])}, averaged)" if len(h["dirs"]) > 1 else ""
         types = ", ".join(sorted({l[2:] for l in h["labels"] if l != "O"}))
         fmt = lambda x: f"{x['precision']:.2f} / {x['recall']:.2f} / **{x['f1']:.2f}**" if x else "–"  # noqa: E731
-        return (f"| {h['name']}{ensemble} | {types} | {t['data']} ({', '.join(t['train_files'])}) | {seconds:.0f} s |"
-                f" {fmt(s)} | {fmt(q)} |")
+        default = "no (`--heads`)" if h["name"] in not_default else "yes"
+        return (f"| {h['name']}{ensemble} | {types} | {default} | {t['data']} ({', '.join(t['train_files'])}) |"
+                f" {seconds:.0f} s | {fmt(s)} | {fmt(q)} |")
 
     quant_line = ("`onnx/model_quantized.onnx` (int8) is included: every head's test F1 stays within 0.5 of the "
                   "float graph." if quantized and quantized["kept"] else "No quantized graph.")
@@ -265,16 +272,18 @@ def model_card(name: str, heads: list[dict], scores: dict, quantized, folder: st
 One ONNX graph with {len(heads)} heads, written by `python3 -m training.merge` on {datetime.date.today().isoformat()}.
 Each head is a mode (a) model (word embeddings + char-CNN + BiLSTM + CRF, trained from scratch on one corpus;
 no pretrained weights) and all share one tokenizer and one set of skip-gram word vectors, kept frozen in
-training and stored once. The engine decodes every head with its own CRF (`config.json` → `bioner.heads`) and
-keeps the most confident spans that do not overlap.
+training and stored once. The engine decodes every head of the default output with its own CRF (`config.json` →
+`bioner.heads`), drops the spans of types not chosen (`bioner.entityTypes`, `--types`) and keeps the most
+confident spans that do not overlap. A head marked `"default": false` annotates a type under another corpus's
+guideline; it is decoded only when named (`--heads`), so the two guidelines are never merged by confidence.
 
 ## Heads and scores
 
 Strict entity-level precision / recall / F1 (%) on each corpus's official test split (conlleval chunking),
 computed with onnxruntime on the merged graph, decoding only that head.
 
-| head | entity types | trained on | training time | test P / R / F1 (float) | test P / R / F1 (int8) |
-|---|---|---|---|---|---|
+| head | entity types | default output | trained on | training time | test P / R / F1 (float) | test P / R / F1 (int8) |
+|---|---|---|---|---|---|---|
 {chr(10).join(row(h) for h in heads)}
 
 {quant_line} Size of the folder: {folder_bytes(folder) / 1e6:.1f} MB.

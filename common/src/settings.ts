@@ -29,6 +29,13 @@ export function oneOf(values: readonly string[]): string {
 /** Languages whose documents get model predictions unless `bioner.proseLanguages` says otherwise. */
 export const DEFAULT_PROSE_LANGUAGES = ['plaintext', 'markdown'];
 
+/**
+ * Entity types shown in prose unless `bioner.entityTypes` says otherwise: the clinical and biomedical ones of the
+ * default model. Left out: Species (LINNAEUS's guidelines tag "patient" and "woman"), and JNLPBA's protein, DNA
+ * and RNA, which cover BC2GM's GENE under another guideline.
+ */
+export const DEFAULT_ENTITY_TYPES = ['Chemical', 'Disease', 'GENE', 'Anatomy', 'cell_type', 'cell_line'];
+
 export const SETTINGS = {
   tagColumn: { type: 'integer', default: -1, description: 'Column that holds the BIO tag: -1 is the last column, 0 the first.' },
   scheme: {
@@ -103,6 +110,12 @@ export const SETTINGS = {
     default: DEFAULT_PROSE_LANGUAGES,
     description: 'Languages whose documents get entity predictions (reload the window after a change).',
     clientOnly: true,
+  },
+  entityTypes: {
+    type: 'array',
+    default: DEFAULT_ENTITY_TYPES,
+    description:
+      'Entity types highlighted in plain text and Markdown, by the model\'s type names; ["*"] shows every type the model predicts. BIO files are compared on the types they annotate.',
   },
   bioPredictions: {
     type: 'string',
@@ -203,8 +216,10 @@ function nested(given: Record<string, unknown>, key: string): unknown {
   return value;
 }
 
-function resolve(declaration: Exclude<SettingDeclaration, { type: 'array' }>, value: unknown): unknown {
+function resolve(declaration: SettingDeclaration, value: unknown): unknown {
   switch (declaration.type) {
+    case 'array':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : declaration.default;
     case 'object': {
       // Each property on its own: one wrong severity keeps the others.
       const given = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;

@@ -170,7 +170,8 @@ const prose = modelStore<ProseAnalysis | null>({
     const engine = await models.get(current);
     if (!engine) return null;
     const segmenter = segmenters.get(document.uri) ?? segmenters.set(document.uri, new ProseSegmenter()).get(document.uri)!;
-    return modelPass(document, control, (options) => analyzeProse(document, engine, options, segmenter));
+    const types = models.proseTypes(engine, current);
+    return modelPass(document, control, (options) => analyzeProse(document, engine, { ...options, types }, segmenter));
   },
   onAnalysed: () => client.refreshSemanticTokens(),
 });

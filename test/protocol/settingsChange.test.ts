@@ -107,3 +107,28 @@ test('the model path changed while the first model is still loading: the second 
   await server.stop();
   assert.deepEqual(await server.exited, { code: 0, signal: null });
 });
+
+test('bioner.entityTypes changed while a Markdown file is open: its entities follow, and an unknown type is shown in the status', TIMEOUT, async () => {
+  const configuration: Record<string, unknown> = {};
+  const server = await startServer({ configuration });
+  const uri = 'file:///settings/note.md';
+  server.open(uri, 'The patient was given cisplatin.\n', 'markdown');
+  const hoverText = async (character: number) => {
+    const hover: Hover | null = await server.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character } });
+    return hover ? (hover.contents as { value: string }).value : '';
+  };
+  assert.match(await hoverText(24), /Chemical/);
+  assert.equal(await hoverText(6), '', 'no Species on "patient" by default');
+
+  configuration.entityTypes = ['*'];
+  await server.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+  assert.match(await hoverText(6), /Species/);
+
+  const warned = server.nextNotification<ModelStatus>(MODEL_STATUS_NOTIFICATION.method, (s) => /Drug/.test(s.message ?? ''));
+  configuration.entityTypes = ['Chemical', 'Drug'];
+  await server.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+  assert.match((await warned).message!, /bioner\.entityTypes names 'Drug', which this model does not predict; it predicts Chemical, Disease/);
+  assert.equal(await hoverText(6), '');
+  assert.match(await hoverText(24), /Chemical/);
+  await server.stop();
+});

@@ -159,3 +159,39 @@ test('the heads option decodes only the named heads of a multi-head model and na
   await assert.rejects(NerEngine.load(dir, { workerScript: WORKER_SCRIPT, device: 'cpu', heads: ['chemical'] }), /no head named 'chemical'; its heads are disease, nothing/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a head marked "default": false is decoded only when named, and a model needs one default head', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bioner-heads-'));
+  cpSync(TEST_MODEL, dir, { recursive: true });
+  const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  const write = (heads: unknown[]) => writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, bioner: { ...config.bioner, heads } }));
+  const [single] = await engine.predict([SENTENCES[0]]);
+  try {
+    write([{ name: 'nothing', labels: [0] }, { name: 'guideline', labels: [0, 1, 2], crf: config.bioner.crf, default: false }]);
+    for (const [heads, expected] of [[undefined, 0], [['guideline'], single.spans.length]] as const) {
+      const loaded = await NerEngine.load(dir, { workerScript: WORKER_SCRIPT, device: 'cpu', heads });
+      try {
+        assert.equal((await loaded.predict([SENTENCES[0]]))[0].spans.length, expected, `heads ${heads}`);
+      } finally {
+        await loaded.dispose();
+      }
+    }
+    write([{ name: 'guideline', labels: [0, 1, 2], crf: config.bioner.crf, default: false }]);
+    assert.throws(() => loadModelFolder(dir), /every head has "default": false/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('types choose the spans and rankings a prediction keeps, each choice cached on its own', async () => {
+  const [every] = await engine.predict([SENTENCES[0]]);
+  assert.ok(every.spans.some((s) => s.type === 'Disease'));
+  const [disease] = await engine.predict([SENTENCES[0]], { types: new Set(['Disease']) });
+  assert.deepEqual(disease.spans, every.spans);
+  const [other] = await engine.predict([SENTENCES[0]], { types: new Set(['Chemical']) });
+  assert.deepEqual(other.spans, []);
+  assert.ok(other.labels.every((label) => label === 'O'));
+  assert.ok(other.ranked.flat().every((r) => r.label === 'O'), 'no Disease label is ranked');
+  assert.deepEqual(engine.cached(SENTENCES[0], new Set(['Chemical']))?.spans, []);
+  assert.deepEqual(engine.cached(SENTENCES[0])?.spans, every.spans);
+});

@@ -12,11 +12,13 @@ let sentences: string[][];
 /** Each head decoded alone, and both merged. */
 let alone: SentencePrediction[][];
 let merged: SentencePrediction[];
+/** Both heads loaded, only BC2GM's type chosen. */
+let genesOnly: SentencePrediction[];
 
-async function predictWith(heads: readonly string[]): Promise<SentencePrediction[]> {
+async function predictWith(heads: readonly string[], types?: ReadonlySet<string>): Promise<SentencePrediction[]> {
   const engine = await NerEngine.load(DEFAULT_MODEL, { workerScript: WORKER_SCRIPT, device: 'cpu', heads });
   try {
-    return await engine.predict(sentences);
+    return await engine.predict(sentences, { types });
   } finally {
     await engine.dispose();
   }
@@ -27,6 +29,7 @@ before(async () => {
   alone = [];
   for (const head of HEADS) alone.push(await predictWith([head]));
   merged = await predictWith(HEADS);
+  genesOnly = await predictWith(HEADS, new Set(['GENE']));
 });
 
 const overlaps = (a: PredictedSpan, b: PredictedSpan) => a.start < b.end && b.start < a.end;
@@ -67,4 +70,14 @@ test('the merge keeps each head\'s spans, drops a span only for a more confident
     for (const span of kept) for (let i = span.start; i < span.end; i++) labels[i] = `${i === span.start ? 'B' : 'I'}-${span.type}`;
     assert.deepEqual(merged[s].labels, labels, where);
   });
+});
+
+test('types are chosen before the merge: a span of a type left out never hides one of a chosen type', () => {
+  let hidden = 0;
+  sentences.forEach((_, s) => {
+    assert.deepEqual(genesOnly[s].spans, alone[0][s].spans, `sentence ${s}`);
+    hidden += alone[0][s].spans.filter((span) => !merged[s].spans.some((k) => same(k, span))).length;
+  });
+  // Otherwise choosing after the merge would pass as well.
+  assert.ok(hidden >= 5, `GENE spans the full merge drops for JNLPBA's: ${hidden}`);
 });

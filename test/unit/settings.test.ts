@@ -23,12 +23,15 @@ test('values of the wrong type, outside the allowed values or out of range fall 
     lowConfidenceThreshold: 1.5,
     modelPath: 3,
     bioPredictions: 'some',
+    entityTypes: 'Chemical',
   });
   assert.deepEqual(resolved, DEFAULT_SETTINGS);
+  assert.deepEqual(resolveSettings({ entityTypes: ['Chemical', 3] }), DEFAULT_SETTINGS);
 });
 
 test('valid values are kept; integers are truncated; a fractional size limit is allowed', () => {
-  const resolved = resolveSettings({ tagColumn: 1.7, scheme: 'IOBES', maxFileSizeMB: 0.001, workers: 3.9, disagreementThreshold: 0, device: 'cpu' });
+  const resolved = resolveSettings({ tagColumn: 1.7, scheme: 'IOBES', maxFileSizeMB: 0.001, workers: 3.9, disagreementThreshold: 0, device: 'cpu', entityTypes: ['Species'] });
+  assert.deepEqual(resolved.entityTypes, ['Species']);
   assert.equal(resolved.tagColumn, 1);
   assert.equal(resolved.scheme, 'IOBES');
   assert.equal(resolved.maxFileSizeMB, 0.001);

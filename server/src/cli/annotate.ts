@@ -1,12 +1,15 @@
 /** `bioner annotate`: model predictions for a BIO file (tag appended as a column) or for prose (JSON lines). */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_ENTITY_TYPES } from '@common/settings';
 import { readCorpus, scanLayout, wordsOf, type CorpusItem } from '../core/conll/corpus';
+import type { Layout } from '../core/conll/layout';
 import type { NerEngine, SentencePrediction } from '../core/ner/engine';
+import { chooseTypes, comparedTypes } from '../core/ner/entityTypes';
 import type { ProseFormat } from '../core/prose/mask';
 import { segmentProse } from '../core/prose/segment';
 import { choice, LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
-import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS } from './model';
+import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS, typesFromArgs } from './model';
 import { withOutput, type Output } from './output';
 
 const BIO_EXTENSIONS = new Set(['.bio', '.iob', '.iob2', '.bioes', '.iobes', '.bilou', '.conll', '.tsv']);
@@ -25,25 +28,30 @@ export async function runAnnotate(argv: string[]): Promise<number> {
   const input = choice(args.values, 'input', { enum: INPUT_KINDS, default: guessed });
   const engine = await loadEngine(args.values, args.flags);
   try {
-    await withOutput(args.values.output, (output) =>
-      input === 'bio'
-        ? annotateBio(file, engine, format, args.values, output)
-        : annotateProse(readFileSync(file, 'utf8'), input === 'markdown' ? 'markdown' : 'plaintext', engine, format, output),
-    );
+    // Without --types: a BIO file's own types when it annotates some, else the types the editor shows in prose.
+    const shown = chooseTypes(DEFAULT_ENTITY_TYPES, engine.entityTypes).types;
+    await withOutput(args.values.output, async (output) => {
+      if (input !== 'bio') {
+        const types = typesFromArgs(args.values, engine, shown);
+        return annotateProse(readFileSync(file, 'utf8'), input === 'markdown' ? 'markdown' : 'plaintext', engine, types, format, output);
+      }
+      const layout = await scanLayout(file, settingsFromArgs(args.values));
+      const types = typesFromArgs(args.values, engine, comparedTypes(layout.typeCounts.keys(), engine.entityTypes) ?? shown);
+      return annotateBio(file, layout, engine, types, format, output);
+    });
   } finally {
     await engine.dispose();
   }
   return 0;
 }
 
-async function annotateBio(file: string, engine: NerEngine, format: string, values: Record<string, string | undefined>, output: Output): Promise<void> {
-  const layout = await scanLayout(file, settingsFromArgs(values));
+async function annotateBio(file: string, layout: Layout, engine: NerEngine, types: ReadonlySet<string> | undefined, format: string, output: Output): Promise<void> {
   const separator = layout.separator === 'tab' ? '\t' : ' ';
   let pending: CorpusItem[] = [];
   let done = 0;
   const flush = async () => {
     const sentences = pending.filter((i): i is Extract<CorpusItem, { kind: 'sentence' }> => i.kind === 'sentence');
-    const predictions = await engine.predict(sentences.map((s) => wordsOf(s.tokens)));
+    const predictions = await engine.predict(sentences.map((s) => wordsOf(s.tokens)), { types });
     let k = 0;
     // One write per chunk: awaiting it stops the run at the first failed write (a full disk).
     let text = '';
@@ -82,9 +90,9 @@ function sentenceJson(words: string[], prediction: SentencePrediction) {
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
 
-async function annotateProse(text: string, proseFormat: ProseFormat, engine: NerEngine, format: string, output: Output): Promise<void> {
+async function annotateProse(text: string, proseFormat: ProseFormat, engine: NerEngine, types: ReadonlySet<string> | undefined, format: string, output: Output): Promise<void> {
   const sentences = segmentProse(text, proseFormat);
-  const predictions = await engine.predict(sentences.map((s) => s.texts));
+  const predictions = await engine.predict(sentences.map((s) => s.texts), { types });
   const lines = sentences.map((sentence, i) => {
     const { words } = sentence;
     const prediction = predictions[i];

@@ -5,7 +5,8 @@ import type { TagSequence } from '../core/conll/sequence';
 import { parseTag, type Tag } from '../core/conll/tags';
 import { evaluate, type Evaluation, type Scores } from '../core/eval/score';
 import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
-import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS } from './model';
+import { comparedTypes } from '../core/ner/entityTypes';
+import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS, typesFromArgs } from './model';
 
 export async function runEval(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['pred', ...MODEL_OPTIONS, ...LAYOUT_OPTIONS], flags: ['json', ...MODEL_FLAGS] });
@@ -24,7 +25,10 @@ export async function runEval(argv: string[]): Promise<number> {
   } else {
     const engine = await loadEngine(args.values, args.flags);
     try {
-      const predictions = await engine.predict(gold.map(wordsOf));
+      // Scored on the gold file's types unless --types says otherwise: another corpus's types are not errors here.
+      const annotated = goldTags.flatMap((tags) => tags.flatMap((tag) => (tag?.type ? [tag.type] : [])));
+      const types = typesFromArgs(args.values, engine, comparedTypes(annotated, engine.entityTypes));
+      const predictions = await engine.predict(gold.map(wordsOf), { types });
       predicted = predictions.map((p) => p.labels.map(toTag));
     } finally {
       await engine.dispose();

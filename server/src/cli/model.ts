@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { SETTINGS } from '@common/settings';
 import { NerEngine } from '../core/ner/engine';
+import { chooseTypes } from '../core/ner/entityTypes';
 import { DEFAULT_MODEL_DIR } from '../core/ner/modelFolder';
 import { choice, UsageError } from './args';
 
-export const MODEL_OPTIONS = ['model', 'device', 'workers', 'threads', 'heads'];
+export const MODEL_OPTIONS = ['model', 'device', 'workers', 'threads', 'heads', 'types'];
 export const MODEL_FLAGS = ['quantized'];
 
 export async function loadEngine(values: Record<string, string | undefined>, flags: Set<string>): Promise<NerEngine> {
@@ -18,6 +19,17 @@ export async function loadEngine(values: Record<string, string | undefined>, fla
   const engine = await NerEngine.load(dir, { device, workers, threads, preferQuantized: flags.has('quantized'), heads });
   if (engine.fallbackReason) process.stderr.write(`bioner: running on the CPU: ${engine.fallbackReason}\n`);
   return engine;
+}
+
+/**
+ * The types `--types T[,T…]` chooses (`*`: every type), or `fallback` without it; a type the model does not predict is
+ * a usage error that lists those it does.
+ */
+export function typesFromArgs(values: Record<string, string | undefined>, engine: NerEngine, fallback: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
+  if (values.types === undefined) return fallback;
+  const { types, unknown } = chooseTypes(values.types.split(','), engine.entityTypes);
+  if (unknown.length > 0) throw new UsageError(`--types: the model does not predict ${unknown.join(', ')}; it predicts ${[...engine.entityTypes].join(', ')}`);
+  return types;
 }
 
 /** A count option: 1 when absent. */

@@ -11,7 +11,8 @@ import type { TokenLine } from '../core/conll/reader';
 import type { Chunk } from '../core/conll/sequence';
 import type { Finding, Fix } from '../core/checks/finding';
 import { clip } from '../core/text/clip';
-import { restrictToTypes, type NerEngine, type PredictedSpan, type PredictOptions, type SentencePrediction } from '../core/ner/engine';
+import { comparedTypes } from '../core/ner/entityTypes';
+import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
 import { describeRanked, formatPercent } from './predictionText';
 
 export interface BioPredictions {
@@ -22,21 +23,8 @@ export interface BioPredictions {
 
 export async function predictBio(analysis: ConllAnalysis, engine: NerEngine, options: PredictOptions): Promise<BioPredictions> {
   const sentences = analysis.structure.sentenceStarts.map((_, s) => wordsOf(sentenceTokens(analysis, s)));
-  const predictions = await engine.predict(sentences, options);
-  const types = comparedTypes(analysis, engine);
-  return { analysis, predictions: types ? predictions.map((p) => restrictToTypes(p, types)) : predictions };
-}
-
-/**
- * The types the file annotates, when the model predicts some of them and others besides: a BC5CDR file has no
- * Species, so the species a multi-corpus model finds there are not disagreements. Undefined (every type) for a
- * file without entities, or when nothing would be left out.
- */
-function comparedTypes(analysis: ConllAnalysis, engine: NerEngine): ReadonlySet<string> | undefined {
-  const annotated = new Set(analysis.layout.typeCounts.keys());
-  const predicted = [...engine.entityTypes];
-  const restricts = predicted.some((type) => annotated.has(type)) && predicted.some((type) => !annotated.has(type));
-  return restricts ? annotated : undefined;
+  const types = comparedTypes(analysis.layout.typeCounts.keys(), engine.entityTypes);
+  return { analysis, predictions: await engine.predict(sentences, { ...options, types }) };
 }
 
 /** The model's tags for a sentence, spelled in the file's scheme. */

@@ -5,6 +5,7 @@ import type { BionerSettings } from '@common/settings';
 import type { ModelStatus } from '@common/protocol';
 import { Cancelled } from '../core/ner/cancelled';
 import { NerEngine } from '../core/ner/engine';
+import { chooseTypes } from '../core/ner/entityTypes';
 import { DEFAULT_MODEL_DIR, ModelFolderError } from '../core/ner/modelFolder';
 
 export class ModelService {
@@ -14,6 +15,8 @@ export class ModelService {
   /** Bumped by every switch, reload and shutdown: a load that finishes under an older one is thrown away. */
   private generation = 0;
   private disposed = false;
+  /** Why some of `bioner.entityTypes` are not shown, while the engine that said so is loaded. */
+  private typesWarning?: string;
   status: ModelStatus = { state: 'none' };
 
   constructor(
@@ -42,6 +45,22 @@ export class ModelService {
     this.generation++;
     await this.replace(undefined);
     this.onEngineChanged();
+  }
+
+  /** The types `bioner.entityTypes` chooses for prose; names the model does not predict are shown in the status. */
+  proseTypes(engine: NerEngine, settings: BionerSettings): ReadonlySet<string> | undefined {
+    const { types, unknown } = chooseTypes(settings.entityTypes, engine.entityTypes);
+    const warning = unknown.length > 0 ? `bioner.entityTypes names ${unknown.map((t) => `'${t}'`).join(', ')}, which this model does not predict; it predicts ${[...engine.entityTypes].join(', ')}` : undefined;
+    if (warning !== this.typesWarning && engine === this.engine && this.status.state === 'ready') {
+      this.typesWarning = warning;
+      this.update({ ...this.status, message: this.readyMessage(engine) });
+    }
+    return types;
+  }
+
+  private readyMessage(engine: NerEngine): string | undefined {
+    const parts = [engine.fallbackReason && `Running on the CPU: ${engine.fallbackReason}`, this.typesWarning].filter(Boolean);
+    return parts.length > 0 ? parts.join('\n') : undefined;
   }
 
   /** After inference, so that the status bar shows the measured speed. */
@@ -77,7 +96,8 @@ export class ModelService {
       throw new Cancelled();
     }
     await this.replace(engine);
-    this.update({ state: 'ready', model: engine.folder.name, device: engine.device, message: engine.fallbackReason && `Running on the CPU: ${engine.fallbackReason}` });
+    this.typesWarning = undefined;
+    this.update({ state: 'ready', model: engine.folder.name, device: engine.device, message: this.readyMessage(engine) });
     return engine;
   }
 

@@ -37,13 +37,21 @@ export interface EngineOptions {
   workerScript?: string;
   /** `argmax` skips the constrained decoding: only for comparing with plain pipelines. */
   decoding?: 'constrained' | 'argmax';
-  /** Decode only these heads of a multi-head model (by `bioner.heads` name), e.g. to score one corpus. */
+  /**
+   * Decode only these heads of a multi-head model (by `bioner.heads` name), e.g. to score one corpus; by default
+   * the heads marked as part of the default output.
+   */
   heads?: readonly string[];
   /** An inference worker died and is being replaced. */
   onWorkerExit?: (message: string) => void;
 }
 
 export interface PredictOptions {
+  /**
+   * Only these entity types: heads without any of them are not decoded, and spans of other types are dropped
+   * before the heads' spans are merged, so a dropped span never hides one of a chosen type. Every type by default.
+   */
+  types?: ReadonlySet<string>;
   isCancelled?: () => boolean;
   onProgress?: (done: number, total: number) => void;
 }
@@ -58,7 +66,7 @@ const LOW_WORD = endianness() === 'LE' ? 0 : 1;
 
 export class NerEngine {
   private readonly cache = new Map<string, SentencePrediction>();
-  private readonly heads: { labels: number[]; identity: boolean; tags: Tag[]; mask: TransitionMask; crf?: Crf }[];
+  private readonly heads: DecodedHead[];
   /** Words and seconds of model time, for the tokens/s figure. */
   private wordsDone = 0;
   private secondsSpent = 0;
@@ -80,7 +88,7 @@ export class NerEngine {
   static async load(dir: string, options: EngineOptions = {}): Promise<NerEngine> {
     const folder = loadModelFolder(dir, { preferQuantized: options.preferQuantized });
     // Argmax mode mirrors plain pipelines: one argmax over every label of every head.
-    const heads = options.decoding === 'argmax' ? [{ name: 'all', labels: folder.labels.map((_, i) => i) }] : selectHeads(folder, options.heads);
+    const heads = options.decoding === 'argmax' ? [{ name: 'all', labels: folder.labels.map((_, i) => i), byDefault: true }] : selectHeads(folder, options.heads);
     const encoder = new SubwordEncoder(folder);
     const pool = await WorkerPool.start({
       onnxPath: folder.onnxPath,
@@ -142,20 +150,22 @@ export class NerEngine {
     return this.secondsSpent > 0 ? this.wordsDone / this.secondsSpent : 0;
   }
 
-  cached(words: readonly string[]): SentencePrediction | undefined {
-    return this.cache.get(this.key(words));
+  cached(words: readonly string[], types?: ReadonlySet<string>): SentencePrediction | undefined {
+    return this.cache.get(this.key(words, typesKey(types)));
   }
 
   async predict(sentences: readonly (readonly string[])[], options: PredictOptions = {}): Promise<SentencePrediction[]> {
-    const results: (SentencePrediction | undefined)[] = sentences.map((words) => (words.length === 0 ? emptyPrediction() : this.cache.get(this.key(words))));
+    const selection = typesKey(options.types);
+    const results: (SentencePrediction | undefined)[] = sentences.map((words) => (words.length === 0 ? emptyPrediction() : this.cache.get(this.key(words, selection))));
     const todo = sentences.map((_, i) => i).filter((i) => !results[i]);
     if (todo.length > 0) {
       const started = performance.now();
       const scores = await this.score(todo.map((i) => sentences[i]), options);
+      const heads = options.types ? this.heads.filter((head) => head.tags.some((tag) => options.types!.has(tag.type))) : this.heads;
       todo.forEach((sentence, k) => {
-        const prediction = this.decodeScores(scores[k]);
+        const prediction = this.decodeScores(scores[k], heads, options.types);
         results[sentence] = prediction;
-        this.remember(sentences[sentence], prediction);
+        this.remember(this.key(sentences[sentence], selection), prediction);
       });
       this.secondsSpent += (performance.now() - started) / 1000;
       this.wordsDone += todo.reduce((n, i) => n + sentences[i].length, 0);
@@ -219,44 +229,48 @@ export class NerEngine {
    * Decodes each head on its own labels, then keeps the most confident spans that do not overlap: a model trained
    * on several corpora answers each corpus's types, and the answers are merged into one valid sequence.
    */
-  private decodeScores(scores: Float32Array[]): SentencePrediction {
+  private decodeScores(scores: Float32Array[], heads: readonly DecodedHead[], types: ReadonlySet<string> | undefined): SentencePrediction {
     const spans: PredictedSpan[] = [];
     const ranked: { label: string; probability: number }[][] = scores.map(() => []);
+    const chosen = (tag: Tag) => !types || tag.prefix === 'O' || types.has(tag.type);
     let rawLabels: string[] = [];
-    for (const head of this.heads) {
+    for (const head of heads) {
       const own = head.identity ? scores : scores.map((row) => Float32Array.from(head.labels, (id) => row[id]));
       const { labels, marginals } = this.decoding === 'argmax' ? decodeArgmax(own) : decode(own, head.mask, head.crf);
       rawLabels = labels.map((id) => this.folder.labels[head.labels[id]]);
       for (const chunk of chunkEntities(labels.map((id) => head.tags[id]))) {
+        if (types && !types.has(chunk.type)) continue;
         let confidence = 1;
         for (let i = chunk.start; i < chunk.end; i++) confidence = Math.min(confidence, marginals[i][labels[i]]);
         spans.push({ ...chunk, confidence });
       }
       marginals.forEach((row, word) => {
-        for (const k of topIndices(row, RANKED_LABELS)) ranked[word].push({ label: this.folder.labels[head.labels[k]], probability: row[k] });
+        for (const k of topIndices(row, RANKED_LABELS)) {
+          if (chosen(head.tags[k])) ranked[word].push({ label: this.folder.labels[head.labels[k]], probability: row[k] });
+        }
       });
     }
-    const kept = this.heads.length === 1 ? spans : keepNonOverlapping(spans);
+    const kept = heads.length === 1 ? spans : keepNonOverlapping(spans);
     // Argmax labels are shown as they are (possibly invalid), to compare with plain pipelines word for word.
-    const wordLabels = this.decoding === 'argmax' && this.heads.length === 1 ? rawLabels : tagsForChunks(kept, scores.length, 'IOB2');
-    return { labels: wordLabels, spans: kept, ranked: this.heads.length === 1 ? ranked : ranked.map(topLabels) };
+    const wordLabels = this.decoding === 'argmax' && heads.length === 1 && !types ? rawLabels : tagsForChunks(kept, scores.length, 'IOB2');
+    return { labels: wordLabels, spans: kept, ranked: heads.length === 1 ? ranked : ranked.map(topLabels) };
   }
 
-  /** Cache keys of word arrays seen before: callers that reuse arrays for unchanged sentences skip the join. */
+  /** The words' part of cache keys, for word arrays seen before: callers that reuse arrays for unchanged sentences skip the join. */
   private readonly keys = new WeakMap<readonly string[], string>();
 
-  private key(words: readonly string[]): string {
+  private key(words: readonly string[], selection: string): string {
     let key = this.keys.get(words);
     if (key === undefined) {
       key = words.join('\u241f');
       this.keys.set(words, key);
     }
-    return key;
+    return selection + key;
   }
 
-  private remember(words: readonly string[], prediction: SentencePrediction): void {
+  private remember(key: string, prediction: SentencePrediction): void {
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(this.key(words), prediction);
+    this.cache.set(key, prediction);
   }
 
   async dispose(): Promise<void> {
@@ -264,31 +278,27 @@ export class NerEngine {
   }
 }
 
+interface DecodedHead {
+  labels: number[];
+  identity: boolean;
+  tags: Tag[];
+  mask: TransitionMask;
+  crf?: Crf;
+}
+
+/** The cache key prefix of a type selection: the same words under other types are another prediction. */
+function typesKey(types: ReadonlySet<string> | undefined): string {
+  return types ? [...types].sort().join(',') + '\u241e' : '';
+}
+
 function selectHeads(folder: ModelFolder, names: readonly string[] | undefined): readonly Head[] {
-  if (!names) return folder.heads;
+  if (!names) return folder.heads.filter((head) => head.byDefault);
   const known = folder.heads.map((head) => head.name);
   const unknown = names.filter((name) => !known.includes(name));
   if (unknown.length > 0 || names.length === 0) {
     throw new ModelFolderError(folder.dir, [`no head named ${unknown.map((n) => `'${n}'`).join(', ') || '(none given)'}; its heads are ${known.join(', ')}`]);
   }
   return folder.heads.filter((head) => names.includes(head.name));
-}
-
-/**
- * The prediction limited to some entity types: spans of other types are dropped (their words become O), and so
- * are their labels in the rankings. A span of another type that won an overlap is not replaced by the loser.
- */
-export function restrictToTypes(prediction: SentencePrediction, types: ReadonlySet<string>): SentencePrediction {
-  const spans = prediction.spans.filter((span) => types.has(span.type));
-  const kept = (label: string) => {
-    const parsed = parseTag(label);
-    return parsed.ok && (parsed.tag.prefix === 'O' || types.has(parsed.tag.type));
-  };
-  return {
-    labels: tagsForChunks(spans, prediction.labels.length, 'IOB2'),
-    spans,
-    ranked: prediction.ranked.map((labels) => labels.filter((r) => kept(r.label))),
-  };
 }
 
 function emptyPrediction(): SentencePrediction {

@@ -45,6 +45,8 @@ export interface Head {
   /** Label ids (indices into `labels` and the logits) of this head, in order. */
   labels: number[];
   crf?: Crf;
+  /** Part of the default output; `false` for a head kept only to be asked for by name (another guideline). */
+  byDefault: boolean;
 }
 
 function readJson(file: string, problems: string[]): Record<string, unknown> | undefined {
@@ -98,27 +100,32 @@ function crfOf(crf: Record<string, unknown> | undefined, size: number, where: st
 
 /**
  * `bioner.heads` splits the labels of a multi-corpus model into groups, each with its own CRF; without it the
- * model has one head over all labels (and `bioner.crf`, if any).
+ * model has one head over all labels (and `bioner.crf`, if any). A head with `"default": false` is decoded only when
+ * asked for by name: two corpora that annotate one type under different guidelines are not merged by confidence.
  */
 function headsOf(bioner: Record<string, unknown> | undefined, labels: string[], problems: string[]): Head[] {
   const heads = bioner?.heads;
   if (heads === undefined) {
     const crf = crfOf(bioner?.crf as Record<string, unknown> | undefined, labels.length, 'bioner.crf', problems);
-    return [{ name: 'default', labels: labels.map((_, i) => i), crf }];
+    return [{ name: 'default', labels: labels.map((_, i) => i), crf, byDefault: true }];
   }
   if (!Array.isArray(heads) || heads.length === 0) {
     problems.push('config.json bioner.heads must be a non-empty list');
     return [];
   }
-  return heads.map((head: Record<string, unknown>, h) => {
+  const parsed = heads.map((head: Record<string, unknown>, h): Head => {
     const ids = head?.labels;
     const where = `bioner.heads[${h}]`;
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0 && id < labels.length)) {
       problems.push(`config.json ${where}.labels must list label ids between 0 and ${labels.length - 1}`);
-      return { name: String(head?.name ?? h), labels: [] };
+      return { name: String(head?.name ?? h), labels: [], byDefault: true };
     }
-    return { name: String(head.name ?? h), labels: ids as number[], crf: crfOf(head.crf as Record<string, unknown> | undefined, ids.length, `${where}.crf`, problems) };
+    if (head.default !== undefined && typeof head.default !== 'boolean') problems.push(`config.json ${where}.default must be true or false`);
+    const crf = crfOf(head.crf as Record<string, unknown> | undefined, ids.length, `${where}.crf`, problems);
+    return { name: String(head.name ?? h), labels: ids as number[], crf, byDefault: head.default !== false };
   });
+  if (!parsed.some((head) => head.byDefault)) problems.push('config.json bioner.heads: every head has "default": false, so the default output would be empty');
+  return parsed;
 }
 
 /** Model types whose position ids start after the padding id (RoBERTa family): fewer usable positions. */
