@@ -1,15 +1,17 @@
 /**
  * One side of the throughput benchmark, run in its own process so that its peak memory is its own:
- *   side.ts engine|peer MODEL_DIR SENTENCES_JSON OUT_JSON THREADS
+ *   side.ts engine|peer MODEL_DIR SENTENCES_JSON OUT_JSON THREADS [TYPES_JSON]
  * Writes {tokensPerSecond, seconds, firstResultMs, maxRssMB, labels (per sentence, per word; null where the
- * side could not label the word)}.
+ * side could not label the word)}. With TYPES_JSON (the gold file's entity types), the engine predicts only those
+ * types, as the editor and `bioner eval` do for a gold file: a multi-corpus model's Species on BC5CDR are no errors.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { NerEngine } from '../server/src/core/ner/engine';
+import { comparedTypes } from '../server/src/core/ner/entityTypes';
 import { peerWordLabels } from '../test/support/peer';
 
-const [side, modelDir, sentencesFile, outFile, threadsArg] = process.argv.slice(2);
+const [side, modelDir, sentencesFile, outFile, threadsArg, typesArg] = process.argv.slice(2);
 const threads = Number(threadsArg ?? 1);
 const sentences: string[][] = JSON.parse(readFileSync(sentencesFile, 'utf8'));
 const tokens = sentences.reduce((n, s) => n + s.length, 0);
@@ -23,13 +25,14 @@ interface Result {
   extra?: Record<string, number>;
 }
 
-async function runEngine(decoding: 'constrained' | 'argmax'): Promise<Result> {
+async function runEngine(decoding: 'constrained' | 'argmax', goldTypes?: string[]): Promise<Result> {
   const started = performance.now();
   const engine = await NerEngine.load(modelDir, { threads, workerScript: WORKER, decoding });
-  const [first] = await engine.predict([sentences[0]]);
+  const types = goldTypes && comparedTypes(goldTypes, engine.entityTypes);
+  const [first] = await engine.predict([sentences[0]], { types });
   const firstResultMs = performance.now() - started;
   const t0 = performance.now();
-  const predictions = await engine.predict(sentences.slice(1));
+  const predictions = await engine.predict(sentences.slice(1), { types });
   const seconds = (performance.now() - t0) / 1000;
   await engine.dispose();
   const labels = [first.labels, ...predictions.map((p) => p.labels)];
@@ -44,7 +47,7 @@ async function runPeer(): Promise<Result> {
 
 async function main(): Promise<void> {
   let result: Result & { argmax?: Result };
-  if (side === 'engine') result = { ...(await runEngine('constrained')), argmax: await runEngine('argmax') };
+  if (side === 'engine') result = { ...(await runEngine('constrained', typesArg && JSON.parse(typesArg))), argmax: await runEngine('argmax') };
   else if (side === 'peer') result = await runPeer();
   else throw new Error(`unknown side ${side}`);
   writeFileSync(outFile, JSON.stringify({ ...result, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
