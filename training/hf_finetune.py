@@ -2,7 +2,8 @@
 for token classification, with LoRA adapters (peft; r=16, alpha=32, dropout 0.05 as in OpenMed NER) or fully
 (--full), and writes the Optimum-layout model folder the server loads.
 
-train.py's run() calls run_hf() for --base DIR: same events, time budget, signals and exit codes as mode (a).
+train.py's run() calls run_hf() for --base DIR: same events, time budget, signals and exit codes as mode (a), and
+the same training loop (loop.fit) with this mode's batch step.
 Sentences are encoded as the TypeScript engine encodes them (server/src/core/ner/subwords.ts): each word on its
 own without special tokens (with byte-level BPE every word but the first with a leading space), the pieces
 concatenated between the tokenizer's own start and end tokens; a word's label sits on its first piece, the other
@@ -27,11 +28,13 @@ import numpy as np
 import torch
 
 from . import export as exporter
+from .batches import collate, train_batches
 from .data import Corpus, InputError
-from .predict import Encoded, encode, evaluate
-from .tokenization import dump_json
+from .loop import Ranks, Steps, fit
 from .output import DiskFull, publish, written
-from .train import collate, train_batches
+from .predict import Encoded, encode, evaluate
+from .progress import check_stop
+from .tokenization import dump_json
 
 # model_type -> the attention projections LoRA adapts (query and value, as in the LoRA and OpenMed papers).
 LORA_TARGETS = {
@@ -206,97 +209,38 @@ def schedule(step: int, total: int) -> float:
     return (step + 1) / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
 
 
-def fit(model, core, train_data: list[Encoded], dev_eval, hp: dict, args, ev, check_stop, ctx: dict, t0: float) -> dict:
-    """Mode (a)'s loop (epochs, --max-steps, --max-minutes with a reserve for the export, --patience, --eval-every,
-    --select) for a transformers model that returns its loss. `model` may be DDP around `core`. Returns the state
-    of the best evaluation (trainable weights only) and the history."""
-    world, rank, device = ctx["world"], ctx["rank"], ctx["device"]
+def finetune_steps(core, ranks: Ranks, hp: dict, args, train_data: list[Encoded], dev_eval, autocast) -> Steps:
+    """Mode (b) for fit(): the model's own cross-entropy, AdamW with the warm-up/decay schedule over the planned
+    steps, clipped gradients; the kept weights are the trainable ones only."""
+    model = ranks.wrap(core)
     trainable = [(n, p) for n, p in core.named_parameters() if p.requires_grad]
-    opt = torch.optim.AdamW([p for _, p in trainable], lr=hp["lr"], weight_decay=hp["weight_decay"])
+    params = [p for _, p in trainable]
+    opt = torch.optim.AdamW(params, lr=hp["lr"], weight_decay=hp["weight_decay"])
     windows = sum(len(e.inputs) for e in train_data)
-    total = min(args.max_steps or math.inf, args.epochs * max(1, math.ceil(windows / hp["batch_size"]) // world))
+    total = min(args.max_steps or math.inf, args.epochs * max(1, math.ceil(windows / hp["batch_size"]) // ranks.world))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: schedule(s, total))
     rng = random.Random(args.seed)
-    deadline = t0 + args.max_minutes * 60 if args.max_minutes else math.inf
-    reserve = 0.1 * (deadline - time.time()) if args.max_minutes else 0.0
-    st = {"best_f1": -1.0, "best_epoch": 0, "best_step": 0, "state": None, "history": [], "since_best": 0,
-          "step": 0, "epoch": 0, "stop_reason": "epochs"}
 
-    def any_rank(flag: bool) -> bool:
-        if world == 1:
-            return flag
-        import torch.distributed as dist
+    def step(batch) -> float:
+        ids, am, pos, tags, wm = collate(torch, batch, ranks.device)
+        with autocast():
+            loss = model(input_ids=ids, attention_mask=am, labels=label_tensor(ids, pos, tags, wm)).loss
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, hp["max_grad_norm"])
+        opt.step()
+        sched.step()
+        return loss.item()
 
-        t = torch.tensor([1.0 if flag else 0.0], device=device)
-        dist.all_reduce(t, op=dist.ReduceOp.MAX)
-        return bool(t.item() > 0)
+    def restore(state: dict) -> None:
+        with torch.no_grad():
+            for name, p in trainable:
+                p.copy_(state[name])
 
-    def do_eval(partial: bool) -> bool:
-        """Rank 0 scores dev and keeps the best weights; True (on every rank) when patience ran out."""
-        nonlocal reserve
-        stop = False
-        if rank == 0:
-            t = time.time()
-            dev = dev_eval()
-            took = time.time() - t
-            if args.max_minutes:
-                # Room for the final evaluations (onnx float, quantized, test) and the export.
-                reserve = max(reserve if not st["history"] else 0.0, 4 * took + 30)
-            st["history"].append({"epoch": st["epoch"], "step": st["step"], "dev": dev})
-            if dev["f1"] > st["best_f1"] or args.select == "last":
-                st.update(best_f1=dev["f1"], best_epoch=st["epoch"], best_step=st["step"], since_best=0,
-                          state={n: p.detach().cpu().clone() for n, p in trainable})
-            else:
-                st["since_best"] += 1
-            ev.emit("epoch", epoch=st["epoch"], step=st["step"], partial=partial, seconds=round(time.time() - t0, 1),
-                    dev={k: dev[k] for k in ("precision", "recall", "f1")}, best_f1=st["best_f1"])
-            ev.log(f"epoch {st['epoch']} step {st['step']}: dev P {dev['precision']} R {dev['recall']} F1 {dev['f1']}"
-                   f" (eval {took:.1f}s, best {st['best_f1']} at epoch {st['best_epoch']})")
-            stop = st["since_best"] >= args.patience
-        return any_rank(stop)
-
-    model.train()
-    done = False
-    last_eval = -1
-    while not done and st["epoch"] < args.epochs:
-        st["epoch"] += 1
-        batches = train_batches(train_data, hp["batch_size"], rng, {})
-        if world > 1:
-            batches = batches[: len(batches) // world * world][rank::world]
-        running = []
-        for batch in batches:
-            check_stop()
-            if any_rank(time.time() > deadline - reserve and st["step"] > 0):
-                st["stop_reason"], done = "max-minutes", True
-                break
-            ids, am, pos, tags, wm = collate(torch, batch, device)
-            with ctx["autocast"]():
-                loss = model(input_ids=ids, attention_mask=am, labels=label_tensor(ids, pos, tags, wm)).loss
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for _, p in trainable], hp["max_grad_norm"])
-            opt.step()
-            sched.step()
-            st["step"] += 1
-            running.append(loss.item())
-            if st["step"] % args.log_every == 0:
-                ev.emit("step", step=st["step"], epoch=st["epoch"], loss=round(sum(running) / len(running), 4),
-                        seconds=round(time.time() - t0, 1))
-                running = []
-            if args.max_steps and st["step"] >= args.max_steps:
-                st["stop_reason"], done = "max-steps", True
-                break
-            if args.eval_every and st["step"] % args.eval_every == 0:
-                last_eval = st["step"]
-                if do_eval(partial=True):
-                    st["stop_reason"], done = "patience", True
-                    break
-        check_stop()
-        if st["step"] != last_eval:
-            last_eval = st["step"]
-            if do_eval(partial=done) and not done:
-                st["stop_reason"], done = "patience", True
-    return st
+    model.train()  # from_pretrained() returns the model in eval mode
+    return Steps(begin_epoch=lambda _epoch: train_batches(train_data, hp["batch_size"], rng, {}), step=step,
+                 evaluate=dev_eval, snapshot=lambda: {n: p.detach().cpu().clone() for n, p in trainable},
+                 restore=restore, export_seconds=30)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -371,7 +315,7 @@ def try_quantized(tmp: str, score, dev, test, float_f1: float, ev) -> dict:
     return quant
 
 
-def export_graphs(tmp: str, model, labels: list[str], samples, dev, test, args, ev, check_stop) -> dict:
+def export_graphs(tmp: str, model, labels: list[str], samples, dev, test, args, ev) -> dict:
     """onnx/model.onnx (checked against torch) and, when good enough, onnx/model_quantized.onnx; their scores."""
     with written(tmp, "onnx") as folder:
         os.makedirs(folder, exist_ok=True)
@@ -526,36 +470,27 @@ are ignored).
 # ---------------------------------------------------------------------------------------------------------
 
 
-def device_context(world: int, rank: int, local_rank: int) -> dict:
-    """CUDA when available (bf16 autocast where supported), torch.distributed under torchrun as in mode (a)."""
-    use_cuda = torch.cuda.is_available()
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
-    ctx = {"world": world, "rank": rank, "device": torch.device("cpu"), "autocast": contextlib.nullcontext}
-    if use_cuda:
-        torch.cuda.set_device(local_rank)
-        ctx["device"] = torch.device("cuda", local_rank)
-        if torch.cuda.is_bf16_supported():
-            ctx["autocast"] = lambda: torch.autocast("cuda", dtype=torch.bfloat16)
-    return ctx
+def autocast_on(device):
+    """bf16 autocast on CUDA where supported, fp32 otherwise."""
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext
 
 
-def hyper(args, model_type: str, ctx: dict) -> dict:
+def hyper(args, model_type: str, autocast) -> dict:
     hp = {"method": "full" if args.full else "lora", "lr": args.lr or (5e-5 if args.full else 5e-4),
           "batch_size": args.batch_size or 16, "weight_decay": 0.01, "warmup": 0.1, "max_grad_norm": 1.0,
-          "precision": "fp32" if ctx["autocast"] is contextlib.nullcontext else "bf16 autocast"}
+          "precision": "fp32" if autocast is contextlib.nullcontext else "bf16 autocast"}
     if not args.full:
         hp.update(lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
                   lora_targets=LORA_TARGETS[model_type])
     return hp
 
 
-def run_hf(args, ev, out: str, tmp: str, train_c: Corpus, dev_c: Corpus, test_c: Corpus | None, labels: list[str],
-           check_stop) -> dict:
+def run_hf(args, ev, ranks: Ranks, out: str, tmp: str, train_c: Corpus, dev_c: Corpus, test_c: Corpus | None,
+           labels: list[str]) -> dict:
     """Mode (b), from the loaded inputs to the renamed --out folder. Returns what run() returns for mode (a)
-    ({} on ranks other than 0). check_stop is train.py's (its module may be __main__, with its own signal flag)."""
+    ({} on ranks other than 0)."""
     t0 = time.time()
     check_args(args)
     base = os.path.abspath(args.base)
@@ -568,65 +503,45 @@ def run_hf(args, ev, out: str, tmp: str, train_c: Corpus, dev_c: Corpus, test_c:
     encoded = lambda c: encode(c, enc, label_ids, {}, max_length, args.window_overlap)  # noqa: E731
     train_data, dev_data = encoded(train_c), encoded(dev_c)
 
-    torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    ctx = device_context(int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0")), local_rank)
+    ranks.start(args)
+    autocast = autocast_on(ranks.device)
     check_stop()
     core = load_model(base, labels)
-    hp = hyper(args, model_type, ctx)
+    hp = hyper(args, model_type, autocast)
     if hp["method"] == "lora":
         core = add_lora(core, model_type, args.lora_r, args.lora_alpha, args.lora_dropout)
-    core.to(ctx["device"])
+    core.to(ranks.device)
     trainable, n_params = parameter_counts(core)
     ev.emit("start", mode="b", base=base, model_type=model_type, method=hp["method"], train=args.train, dev=args.dev,
-            test=args.test, out=out, labels=labels, device=str(ctx["device"]), world_size=ctx["world"],
+            test=args.test, out=out, labels=labels, device=str(ranks.device), world_size=ranks.world,
             train_sentences=len(train_c.sentences), dev_sentences=len(dev_c.sentences), hyper=hp, seed=args.seed,
             max_minutes=args.max_minutes, max_length=max_length, parameters=n_params, trainable_parameters=trainable,
             trainable_share=round(trainable / n_params, 6))
     ev.log(f"{model_type} from {base}: {hp['method']}, {trainable} of {n_params} parameters trained, max length "
-           f"{max_length}, device {ctx['device']}")
+           f"{max_length}, device {ranks.device}")
 
-    model = core
-    if ctx["world"] > 1:
-        from torch.nn.parallel import DistributedDataParallel as DDP
-
-        model = DDP(core, device_ids=[local_rank] if ctx["device"].type == "cuda" else None)
     score = scorer(labels)
 
     def dev_eval():
         core.eval()
-        r = score(dev_c, dev_data, torch_runner(core, ctx["device"], ctx["autocast"]))
+        r = score(dev_c, dev_data, torch_runner(core, ranks.device, autocast))
         core.train()
         return r
 
-    st = fit(model, core, train_data, dev_eval, hp, args, ev, check_stop, ctx, t0)
-    train_seconds = time.time() - t0
-    if ctx["world"] > 1:
-        import torch.distributed as dist
-
-        dist.barrier()
-        dist.destroy_process_group()
-        if ctx["rank"] != 0:
-            return {}
-    ev.log(f"training stopped ({st['stop_reason']}) after {st['step']} steps, {train_seconds:.0f}s; best dev F1 "
-           f"{st['best_f1']} at epoch {st['best_epoch']}")
-    with torch.no_grad():
-        params = dict(core.named_parameters())
-        for name, value in st["state"].items():
-            params[name].copy_(value)
+    res = fit(finetune_steps(core, ranks, hp, args, train_data, dev_eval, autocast), args, ev, ranks, t0)
+    if not ranks.main:
+        return {}
     # A plain transformers model for the export: the adapters folded into the attention weights.
     merged = (core.merge_and_unload() if hp["method"] == "lora" else core).cpu().float().eval()
     check_stop()
 
     test = (test_c, encoded(test_c)) if test_c else None
     samples = [e.inputs[0][0] for e in dev_data[:8]] + [[enc.cls, enc.sep]]
-    ex = export_graphs(tmp, merged, labels, samples, (dev_c, dev_data), test, args, ev, check_stop)
+    ex = export_graphs(tmp, merged, labels, samples, (dev_c, dev_data), test, args, ev)
     info = {"model_type": model_type, "method": hp["method"], "base": os.path.basename(base), "hyper": hp,
-            "max_length": max_length, "parameters": n_params, "trainable_parameters": trainable, "steps": st["step"],
-            "epochs": st["epoch"], "best_epoch": st["best_epoch"], "stop_reason": st["stop_reason"],
-            "train_seconds": round(train_seconds, 1), "train_sentences": len(train_c.sentences),
+            "max_length": max_length, "parameters": n_params, "trainable_parameters": trainable, "steps": res.step,
+            "epochs": res.epoch, "best_epoch": res.best_epoch, "stop_reason": res.stop_reason,
+            "train_seconds": round(res.train_seconds, 1), "train_sentences": len(train_c.sentences),
             "train_tokens": train_c.n_tokens, "space_marked": enc.space_marked,
             "data": args.data_name or exporter.default_data_name(args.train)}
     copy_tokenizer(base, tmp, max_length)

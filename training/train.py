@@ -12,7 +12,7 @@ input or arguments, 143 terminated by a signal.
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import math
 import os
 import random
@@ -21,9 +21,12 @@ import signal
 import sys
 import time
 
+from .batches import collate, train_batches
 from .data import Corpus, InputError, check_labels, label_list, read_bio, repair_iob2
+from .loop import Ranks, Steps, fit
 from .output import DiskFull, clean_stale, publish, temp_folder
-from .predict import Encoded, encode, evaluate
+from .predict import encode, evaluate
+from .progress import Events, Terminated, check_stop, on_signal
 
 PRESETS = {
     # The default mode (a) model: 100-d word embeddings, a 50-filter char-CNN, a 200-unit BiLSTM (about 3.5M
@@ -40,39 +43,6 @@ PRESETS = {
                  layers=1, dropout=0.1, max_chars=12, batch_size=4, lr=5e-3,
                  optimizer="adam", lr_decay=0.0, word_dropout=0.0, ema=0.0),
 }
-
-
-class Terminated(Exception):
-    pass
-
-
-_STOP: dict = {"signal": None}
-
-
-def _on_signal(signum, _frame):
-    _STOP["signal"] = signal.Signals(signum).name
-
-
-def check_stop() -> None:
-    if _STOP["signal"]:
-        raise Terminated(_STOP["signal"])
-
-
-class Events:
-    """JSON lines on stdout (rank 0 only) and plain logs on stderr."""
-
-    def __init__(self, enabled: bool = True):
-        self.enabled = enabled
-
-    def emit(self, event: str, **fields) -> None:
-        if self.enabled:
-            sys.stdout.write(json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
-
-    def log(self, msg: str) -> None:
-        if self.enabled:
-            sys.stderr.write(f"[train] {msg}\n")
-            sys.stderr.flush()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -189,46 +159,6 @@ def load_inputs(args, ev: Events):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Batches
-
-
-def collate(torch, items: list[tuple[list[int], list[int], list[int]]], device):
-    """items: (ids, word_pos, word_tags) -> padded tensors."""
-    B = len(items)
-    S = max(len(i[0]) for i in items)
-    W = max(len(i[1]) for i in items)
-    ids = torch.zeros(B, S, dtype=torch.long)
-    am = torch.zeros(B, S, dtype=torch.long)
-    pos = torch.zeros(B, W, dtype=torch.long)
-    tags = torch.zeros(B, W, dtype=torch.long)
-    wm = torch.zeros(B, W, dtype=torch.bool)
-    for b, (i, p, t) in enumerate(items):
-        ids[b, : len(i)] = torch.tensor(i)
-        am[b, : len(i)] = 1
-        pos[b, : len(p)] = torch.tensor(p)
-        tags[b, : len(t)] = torch.tensor(t)
-        wm[b, : len(p)] = True
-    return [x.to(device) for x in (ids, am, pos, tags, wm)]
-
-
-def train_batches(data: list[Encoded], batch_size: int, rng: random.Random, begin_of: dict[int, int]) -> list[list[tuple]]:
-    """begin_of maps each I-X id to B-X's: a window that starts inside an entity starts it there, since the
-    CRF forbids a sequence that starts with I-X (the item's loss would be about 10,000)."""
-    items = []
-    for enc in data:
-        for (ids, pos), (s, e) in zip(enc.inputs, enc.wins):
-            tags = list(enc.tags[s:e])
-            if s > 0 and tags and tags[0] in begin_of:
-                tags[0] = begin_of[tags[0]]
-            items.append((ids, pos, tags))
-    # Bucket by length with a little noise so that batches differ between epochs but padding stays small.
-    items.sort(key=lambda it: len(it[0]) + rng.uniform(0, 8))
-    batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
-    rng.shuffle(batches)
-    return batches
-
-
-# ---------------------------------------------------------------------------------------------------------
 
 
 def word_base(torch, args, hp: dict, train_c: Corpus, extra: list, pre: list, ev: Events):
@@ -260,12 +190,94 @@ def word_base(torch, args, hp: dict, train_c: Corpus, extra: list, pre: list, ev
     return tok, vectors
 
 
+class Ema:
+    """A moving average of the trainable weights (its decay ramps up over the first steps), evaluated and exported
+    instead of the live weights."""
+
+    def __init__(self, torch, params: list, decay: float):
+        self.torch, self.params, self.decay = torch, params, decay
+        self.average = [p.detach().clone() for p in params]
+        self.steps = 0
+
+    def update(self) -> None:
+        self.steps += 1
+        d = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        with self.torch.no_grad():
+            for a, p in zip(self.average, self.params):
+                a.mul_(d).add_(p.detach(), alpha=1 - d)
+
+    @contextlib.contextmanager
+    def swapped(self):
+        """The averaged weights in the model inside the block, the live ones again after it."""
+        with self.torch.no_grad():
+            live = [p.detach().clone() for p in self.params]
+            for a, p in zip(self.average, self.params):
+                p.copy_(a)
+        try:
+            yield
+        finally:
+            with self.torch.no_grad():
+                for b, p in zip(live, self.params):
+                    p.copy_(b)
+
+
+def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, train_data, dev: tuple, labels: list[str],
+                 begin_of: dict[int, int]) -> Steps:
+    """Mode (a) for fit(): the CRF loss with Adam or SGD (lr / (1 + decay * finished epochs)), clipped gradients and
+    the moving average; dev scored with the averaged weights and the CRF's Viterbi."""
+    model = ranks.wrap(core)
+    trainable = [p for p in core.parameters() if p.requires_grad]
+    if hp["optimizer"] == "sgd":
+        opt = torch.optim.SGD(trainable, lr=hp["lr"], momentum=0.9)
+    else:
+        opt = torch.optim.Adam(trainable, lr=hp["lr"])
+    ema = Ema(torch, trainable, hp["ema"]) if hp["ema"] else None
+    averaged = ema.swapped if ema else contextlib.nullcontext
+    rng = random.Random(args.seed)
+    dev_c, dev_data = dev
+
+    def begin_epoch(epoch: int) -> list:
+        for group in opt.param_groups:
+            group["lr"] = hp["lr"] / (1 + hp["lr_decay"] * (epoch - 1))
+        return train_batches(train_data, hp["batch_size"], rng, begin_of)
+
+    def step(batch) -> float:
+        ids, am, pos, tags, wm = collate(torch, batch, ranks.device)
+        loss = model(ids, am, pos, tags, wm) / len(batch)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, 5.0)
+        opt.step()
+        if ema:
+            ema.update()
+        return loss.item()
+
+    def run_batch(id_lists):
+        ids, am, *_ = collate(torch, [(i, [], []) for i in id_lists], ranks.device)
+        with torch.no_grad():
+            return core.emissions(ids, am).float().cpu().numpy()
+
+    def dev_eval() -> dict:
+        with averaged():
+            core.eval()
+            crf = [x.detach().cpu().numpy() for x in core.crf.masked()]
+            r = evaluate(dev_data, dev_c, labels, run_batch, crf)
+            core.train()
+        return r
+
+    def snapshot() -> dict:
+        with averaged():
+            return {k: v.detach().cpu().clone() for k, v in core.state_dict().items()}
+
+    model.train()
+    return Steps(begin_epoch=begin_epoch, step=step, evaluate=dev_eval, snapshot=snapshot,
+                 restore=core.load_state_dict, export_seconds=15)
+
+
 def run(args, ev: Events) -> dict:
     t0 = time.time()
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    ev.enabled = rank == 0
+    ranks = Ranks()
+    ev.enabled = ranks.main
     hp = hyper(args)
     if args.max_length < 8:
         raise InputError("--max-length must be at least 8")
@@ -275,15 +287,14 @@ def run(args, ev: Events) -> dict:
         raise InputError("--max-minutes must be positive")
     if args.window_overlap < 0:
         raise InputError("--window-overlap must not be negative")
-    if rank == 0:
+    if ranks.main:
         clean_stale(os.path.abspath(args.out), ev.log)
     out, tmp = check_paths(args)
+    train_c, dev_c, test_c, labels, extra, pre = load_inputs(args, ev)
     if args.base:
         from .hf_finetune import run_hf
 
-        train_c, dev_c, test_c, labels, _, _ = load_inputs(args, ev)
-        return run_hf(args, ev, out, tmp, train_c, dev_c, test_c, labels, check_stop)
-    train_c, dev_c, test_c, labels, extra, pre = load_inputs(args, ev)
+        return run_hf(args, ev, ranks, out, tmp, train_c, dev_c, test_c, labels)
     label_ids = {l: i for i, l in enumerate(labels)}
     begin_of = {i: label_ids["B-" + l[2:]] for l, i in label_ids.items() if l.startswith("I-") and "B-" + l[2:] in label_ids}
 
@@ -293,22 +304,10 @@ def run(args, ev: Events) -> dict:
     from .model import Tagger
     from .tokenization import WordEncoder, spelling
 
-    torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    use_cuda = torch.cuda.is_available()
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
-    if use_cuda:
-        torch.cuda.set_device(local_rank)
-        device = torch.device("cuda", local_rank)
-    else:
-        device = torch.device("cpu")
-
+    ranks.start(args)
+    device = ranks.device
     ev.emit("start", mode="a", train=args.train, dev=args.dev, test=args.test, out=out, labels=labels,
-            device=str(device), world_size=world, train_sentences=len(train_c.sentences),
+            device=str(device), world_size=ranks.world, train_sentences=len(train_c.sentences),
             dev_sentences=len(dev_c.sentences), hyper=hp, seed=args.seed, max_minutes=args.max_minutes)
     ev.log(f"{len(train_c.sentences)} training sentences, labels {labels}, device {device}")
 
@@ -320,187 +319,36 @@ def run(args, ev: Events) -> dict:
     dev_data = encode(dev_c, enc, label_ids, hp, args.max_length, args.window_overlap)
     ev.log(f"vocabulary {tok.get_vocab_size()} pieces, {len(word_vocab)} words, {len(chars)} characters")
 
-    model = Tagger(tables, len(chars), len(word_vocab), labels, emb_dim=hp["emb_dim"], char_dim=hp["char_dim"],
-                   char_filters=hp["char_filters"], char_width=hp["char_width"], hidden=hp["hidden"],
-                   layers=hp["layers"], dropout=hp["dropout"], word_dropout=hp["word_dropout"],
-                   word_chars=hp["max_chars"], freeze_embeddings=args.freeze_embeddings).to(device)
+    core = Tagger(tables, len(chars), len(word_vocab), labels, emb_dim=hp["emb_dim"], char_dim=hp["char_dim"],
+                  char_filters=hp["char_filters"], char_width=hp["char_width"], hidden=hp["hidden"],
+                  layers=hp["layers"], dropout=hp["dropout"], word_dropout=hp["word_dropout"],
+                  word_chars=hp["max_chars"], freeze_embeddings=args.freeze_embeddings).to(device)
     if vectors is not None:
         # Scaled to the spread of the random initialisation (uniform ±0.1), by a constant: models trained on one
         # --embeddings folder then hold identical vectors, which training.merge stores once.
         with torch.no_grad():
-            model.embed.weight.copy_((vectors * (0.1 / math.sqrt(3) / vectors[1:].std())).to(device))
-    n_params = sum(p.numel() for p in model.parameters())
-    core = model
-    if world > 1:
-        from torch.nn.parallel import DistributedDataParallel as DDP
-
-        model = DDP(model, device_ids=[local_rank] if use_cuda else None)
-    trainable = [p for p in core.parameters() if p.requires_grad]
-    if hp["optimizer"] == "sgd":
-        opt = torch.optim.SGD(trainable, lr=hp["lr"], momentum=0.9)
-    else:
-        opt = torch.optim.Adam(trainable, lr=hp["lr"])
+            core.embed.weight.copy_((vectors * (0.1 / math.sqrt(3) / vectors[1:].std())).to(device))
+    n_params = sum(p.numel() for p in core.parameters())
     ev.log(f"{n_params} parameters")
 
-    def run_batch(id_lists):
-        ids, am, *_ = collate(torch, [(i, [], []) for i in id_lists], device)
-        with torch.no_grad():
-            return core.emissions(ids, am).float().cpu().numpy()
-
-    def crf_arrays():
-        trans, start, end = core.crf.masked()
-        return [x.detach().cpu().numpy() for x in (trans, start, end)]
-
-    def dev_eval():
-        core.eval()
-        r = evaluate(dev_data, dev_c, labels, run_batch, crf_arrays())
-        core.train()
-        return r
-
-    deadline = t0 + args.max_minutes * 60 if args.max_minutes else math.inf
-    reserve = 0.1 * (deadline - time.time()) if args.max_minutes else 0.0
-    rng = random.Random(args.seed)
-    best = {"f1": -1.0, "epoch": 0, "step": 0, "state": None, "dev": None}
-    evals_since_best = 0
-    step = 0
-    epoch = 0
-    stop_reason = "epochs"
-    history = []
-
-    ema = [p.detach().clone() for p in trainable] if hp["ema"] else None
-
-    def update_ema() -> None:
-        if ema is not None:
-            d = min(hp["ema"], (1 + step) / (10 + step))
-            with torch.no_grad():
-                for e, p in zip(ema, trainable):
-                    e.mul_(d).add_(p.detach(), alpha=1 - d)
-
-    def swap_ema(backup=None):
-        """Puts the averaged weights in the model (returns the live ones), or the live ones back."""
-        if ema is None:
-            return None
-        with torch.no_grad():
-            if backup is None:
-                live = [p.detach().clone() for p in trainable]
-                for e, p in zip(ema, trainable):
-                    p.copy_(e)
-                return live
-            for b, p in zip(backup, trainable):
-                p.copy_(b)
-        return None
-
-    def sync_flag(flag: bool) -> bool:
-        if world == 1:
-            return flag
-        import torch.distributed as dist
-
-        t = torch.tensor([1.0 if flag else 0.0], device=device)
-        dist.all_reduce(t, op=dist.ReduceOp.MAX)
-        return bool(t.item() > 0)
-
-    def do_eval(partial: bool) -> bool:
-        """Evaluates on rank 0, keeps the best state; returns True when patience ran out."""
-        nonlocal evals_since_best, reserve
-        stop = False
-        if rank == 0:
-            t = time.time()
-            backup = swap_ema()
-            dev = dev_eval()
-            took = time.time() - t
-            if args.max_minutes:
-                # Leave room for the final evaluations (torch, onnx, quantized, test) and the export.
-                reserve = max(reserve if not history else 0.0, 4 * took + 15)
-            history.append({"epoch": epoch, "step": step, "dev": dev})
-            improved = dev["f1"] > best["f1"] or args.select == "last"
-            if improved:
-                best.update(f1=dev["f1"], epoch=epoch, step=step, dev=dev,
-                            state={k: v.detach().cpu().clone() for k, v in core.state_dict().items()})
-                evals_since_best = 0
-            else:
-                evals_since_best += 1
-            swap_ema(backup)
-            ev.emit("epoch", epoch=epoch, step=step, partial=partial, seconds=round(time.time() - t0, 1),
-                    dev={k: dev[k] for k in ("precision", "recall", "f1")}, best_f1=best["f1"])
-            ev.log(f"epoch {epoch} step {step}: dev P {dev['precision']} R {dev['recall']} F1 {dev['f1']}"
-                   f" (eval {took:.1f}s, best {best['f1']} at epoch {best['epoch']})")
-            stop = evals_since_best >= args.patience
-        return sync_flag(stop)
-
-    model.train()
-    done = False
-    last_eval_step = -1
-    while not done and epoch < args.epochs:
-        epoch += 1
-        for group in opt.param_groups:
-            group["lr"] = hp["lr"] / (1 + hp["lr_decay"] * (epoch - 1))
-        batches = train_batches(train_data, hp["batch_size"], rng, begin_of)
-        if world > 1:
-            batches = batches[: len(batches) // world * world][rank::world]
-        running, running_n = 0.0, 0
-        for batch in batches:
-            check_stop()
-            out_of_time = time.time() > deadline - reserve and step > 0
-            if sync_flag(out_of_time):
-                stop_reason, done = "max-minutes", True
-                break
-            ids, am, pos, tags, wm = collate(torch, batch, device)
-            loss = model(ids, am, pos, tags, wm) / len(batch)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 5.0)
-            opt.step()
-            step += 1
-            update_ema()
-            running += loss.item()
-            running_n += 1
-            if step % args.log_every == 0:
-                ev.emit("step", step=step, epoch=epoch, loss=round(running / running_n, 4),
-                        seconds=round(time.time() - t0, 1))
-                running, running_n = 0.0, 0
-            if args.max_steps and step >= args.max_steps:
-                stop_reason, done = "max-steps", True
-                break
-            if args.eval_every and step % args.eval_every == 0:
-                last_eval_step = step
-                if do_eval(partial=True):
-                    stop_reason, done = "patience", True
-                    break
-        check_stop()
-        if step != last_eval_step:
-            last_eval_step = step
-            if do_eval(partial=done) and not done:
-                stop_reason, done = "patience", True
-
-    train_seconds = time.time() - t0
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.barrier()
-        if rank != 0:
-            dist.destroy_process_group()
-            return {}
-    ev.log(f"training stopped ({stop_reason}) after {step} steps, {train_seconds:.0f}s; best dev F1 {best['f1']}"
-           f" at epoch {best['epoch']}")
-    core.load_state_dict(best["state"])
+    steps = tagger_steps(torch, core, ranks, hp, args, train_data, (dev_c, dev_data), labels, begin_of)
+    res = fit(steps, args, ev, ranks, t0)
+    if not ranks.main:
+        return {}
     core.cpu().eval()
     check_stop()
     test_data = encode(test_c, enc, label_ids, hp, args.max_length, args.window_overlap) if test_c else None
     result = exporter.export_folder(
         tmp=tmp, model=core, tok=tok, labels=labels, hp=hp, args=args, ev=ev, check_stop=check_stop,
         dev=(dev_c, dev_data), test=(test_c, test_data) if test_c else None,
-        info={"steps": step, "epochs": epoch, "best_epoch": best["epoch"], "best_step": best["step"],
-              "stop_reason": stop_reason, "train_seconds": round(train_seconds, 1), "parameters": n_params,
-              "vocab": tok.get_vocab_size(), "words": len(word_vocab), "chars": len(chars), "history": history,
+        info={"steps": res.step, "epochs": res.epoch, "best_epoch": res.best_epoch, "best_step": res.best_step,
+              "stop_reason": res.stop_reason, "train_seconds": round(res.train_seconds, 1), "parameters": n_params,
+              "vocab": tok.get_vocab_size(), "words": len(word_vocab), "chars": len(chars), "history": res.history,
               "train_sentences": len(train_c.sentences), "train_tokens": train_c.n_tokens},
     )
     check_stop()
     publish(tmp, out)
     result["seconds"] = round(time.time() - t0, 1)
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.destroy_process_group()
     return {"out": out, **result}
 
 
@@ -512,8 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     out = os.path.abspath(args.out)
     try:
         result = run(args, ev)

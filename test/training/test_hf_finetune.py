@@ -214,11 +214,12 @@ def test_byte_level_words_get_their_space(tmp_path):
 
 
 def test_lora_trains_adapters_and_head_only(data, tmp_path):
-    """The real loop (fit) moves only LoRA matrices and the classifier; merging folds them into query/value; the
-    exported graph of the merged model gives torch's logits."""
+    """The real loop (fit) with mode (b)'s step moves only LoRA matrices and the classifier; merging folds them into
+    query/value; the exported graph of the merged model gives torch's logits."""
     from training.data import read_bio
+    from training.loop import Ranks, fit
     from training.predict import encode
-    from training.train import Events
+    from training.progress import Events
 
     labels = ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"]
     enc = hf.SubwordEncoder(os.path.join(data["base"], "tokenizer.json"))
@@ -229,10 +230,12 @@ def test_lora_trains_adapters_and_head_only(data, tmp_path):
     args = SimpleNamespace(seed=1, epochs=1, max_steps=3, max_minutes=None, log_every=100, eval_every=None,
                            patience=5, select="best")
     hp = {"lr": 0.01, "batch_size": 8, "weight_decay": 0.01, "max_grad_norm": 1.0}
-    ctx = {"world": 1, "rank": 0, "device": torch.device("cpu"), "autocast": hf.contextlib.nullcontext}
-    st = hf.fit(core, core, train, lambda: {"f1": 1.0, "precision": 1.0, "recall": 1.0}, hp, args,
-                Events(enabled=False), lambda: None, ctx, time.time())
-    assert st["step"] == 3 and st["stop_reason"] == "max-steps"
+    ranks = Ranks({})
+    ranks.device = torch.device("cpu")
+    steps = hf.finetune_steps(core, ranks, hp, args, train, lambda: {"f1": 1.0, "precision": 1.0, "recall": 1.0},
+                              hf.contextlib.nullcontext)
+    res = fit(steps, args, Events(enabled=False), ranks, time.time())
+    assert res.step == 3 and res.stop_reason == "max-steps"
     changed = {n for n, p in core.named_parameters() if not torch.equal(p, before[n])}
     trainable = {n for n, p in core.named_parameters() if p.requires_grad}
     assert changed and changed <= trainable
