@@ -117,6 +117,12 @@ export const SETTINGS = {
     description:
       'Entity types highlighted in plain text and Markdown, by the model\'s type names; ["*"] shows every type the model predicts. BIO files are compared on the types they annotate.',
   },
+  abbreviations: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Give every occurrence of an abbreviation defined in the document ("acute renal failure (ARF)") the entity type of its long form, and the long form that of its short form.',
+  },
   bioPredictions: {
     type: 'string',
     enum: ['off', 'disagreements', 'all'],

@@ -153,7 +153,7 @@ const bioPredictions = modelStore<BioPredictions | null>({
     const engine = await models.get(current);
     const analysis = engine && (await conll.get(document));
     if (!engine || !analysis) return null;
-    return modelPass(document, control, (options) => predictBio(analysis, engine, options));
+    return modelPass(document, control, (options) => predictBio(analysis, engine, options, current.abbreviations));
   },
   onAnalysed(document, bio, current) {
     if (!bio) return;
@@ -171,7 +171,7 @@ const prose = modelStore<ProseAnalysis | null>({
     if (!engine) return null;
     const segmenter = segmenters.get(document.uri) ?? segmenters.set(document.uri, new ProseSegmenter()).get(document.uri)!;
     const types = models.proseTypes(engine, current);
-    return modelPass(document, control, (options) => analyzeProse(document, engine, { ...options, types }, segmenter));
+    return modelPass(document, control, (options) => analyzeProse(document, engine, { ...options, types }, segmenter, current.abbreviations));
   },
   onAnalysed: () => client.refreshSemanticTokens(),
 });

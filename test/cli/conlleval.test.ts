@@ -83,10 +83,13 @@ test('strict scores equal conlleval on tricky chunkings: I- after O, type switch
   assertSameScores(ours(gold, pred), conlleval(pred));
 });
 
-/** The targets of the embedded default model (strict F1 on the official test splits), each scored with its head. */
+/**
+ * The targets of the embedded default model (strict F1 on the official test splits), each scored with its head and
+ * the abbreviation types: 85.53 and 84.07 measured, 84.70 and 83.89 without abbreviation types.
+ */
 const DEFAULT_MODEL_TARGETS = [
-  { head: 'BC5CDR', corpus: 'BC5CDR', f1: 0.843 },
-  { head: 'NCBI-disease', corpus: 'NCBI-disease', f1: 0.83 },
+  { head: 'BC5CDR', corpus: 'BC5CDR', f1: 0.855 },
+  { head: 'NCBI-disease', corpus: 'NCBI-disease', f1: 0.84 },
 ];
 
 for (const target of DEFAULT_MODEL_TARGETS) {

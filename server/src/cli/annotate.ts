@@ -3,18 +3,22 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_ENTITY_TYPES } from '@common/settings';
 import { readCorpus, scanLayout, wordsOf, type CorpusItem } from '../core/conll/corpus';
+import { isDocstart } from '../core/conll/columns';
 import type { Layout } from '../core/conll/layout';
 import type { NerEngine, SentencePrediction } from '../core/ner/engine';
 import { chooseTypes, comparedTypes } from '../core/ner/entityTypes';
 import type { ProseFormat } from '../core/prose/mask';
 import { segmentProse } from '../core/prose/segment';
 import { choice, LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
-import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS, typesFromArgs } from './model';
+import { bioScope, WHOLE_TEXT } from '../core/ner/abbreviationTypes';
+import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS, predictDocument, typesFromArgs } from './model';
 import { withOutput, type Output } from './output';
 
 const BIO_EXTENSIONS = new Set(['.bio', '.iob', '.iob2', '.bioes', '.iobes', '.bilou', '.conll', '.tsv']);
-/** Sentences sent to the engine at once: enough to batch by length, little enough to stream. */
+/** Lines and sentences sent to the engine at once: enough to batch by length, little enough to stream. */
 const CHUNK = 512;
+/** A block waits this long for a -DOCSTART- mark to end at, so that a document's abbreviations stay in one block. */
+const LONGEST_BLOCK = 4 * CHUNK;
 
 export const ANNOTATE_FORMATS = { enum: ['conll', 'jsonl'], default: 'conll' } as const;
 export const INPUT_KINDS = ['bio', 'text', 'markdown'] as const;
@@ -33,11 +37,11 @@ export async function runAnnotate(argv: string[]): Promise<number> {
     await withOutput(args.values.output, async (output) => {
       if (input !== 'bio') {
         const types = typesFromArgs(args.values, engine, shown);
-        return annotateProse(readFileSync(file, 'utf8'), input === 'markdown' ? 'markdown' : 'plaintext', engine, types, format, output);
+        return annotateProse(readFileSync(file, 'utf8'), input === 'markdown' ? 'markdown' : 'plaintext', engine, { types, flags: args.flags }, format, output);
       }
       const layout = await scanLayout(file, settingsFromArgs(args.values));
       const types = typesFromArgs(args.values, engine, comparedTypes(layout.typeCounts.keys(), engine.entityTypes) ?? shown);
-      return annotateBio(file, layout, engine, types, format, output);
+      return annotateBio(file, layout, engine, { types, flags: args.flags }, format, output);
     });
   } finally {
     await engine.dispose();
@@ -45,13 +49,25 @@ export async function runAnnotate(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function annotateBio(file: string, layout: Layout, engine: NerEngine, types: ReadonlySet<string> | undefined, format: string, output: Output): Promise<void> {
+/** What is asked of the model: the types (undefined: every type) and the flags (`--no-abbreviations`). */
+interface Request {
+  types: ReadonlySet<string> | undefined;
+  flags: Set<string>;
+}
+
+/**
+ * Streams the file in blocks: from CHUNK items on, a block ends at the next -DOCSTART- mark, and at LONGEST_BLOCK
+ * items in a file without marks. The abbreviations a block defines apply within it.
+ */
+async function annotateBio(file: string, layout: Layout, engine: NerEngine, request: Request, format: string, output: Output): Promise<void> {
   const separator = layout.separator === 'tab' ? '\t' : ' ';
   let pending: CorpusItem[] = [];
   let done = 0;
   const flush = async () => {
     const sentences = pending.filter((i): i is Extract<CorpusItem, { kind: 'sentence' }> => i.kind === 'sentence');
-    const predictions = await engine.predict(sentences.map((s) => wordsOf(s.tokens)), { types });
+    const docstarts = pending.flatMap((i) => (i.kind === 'line' && isDocstart(i.line.text) ? [i.line.number] : []));
+    const scope = bioScope(sentences.map((s) => s.tokens[0].line.number), docstarts);
+    const predictions = await predictDocument(engine, sentences.map((s) => wordsOf(s.tokens)), request.types, scope, request.flags);
     let k = 0;
     // One write per chunk: awaiting it stops the run at the first failed write (a full disk).
     let text = '';
@@ -70,8 +86,10 @@ async function annotateBio(file: string, layout: Layout, engine: NerEngine, type
     pending = [];
   };
   for await (const item of readCorpus(file, layout)) {
+    const docstart = item.kind === 'line' && isDocstart(item.line.text);
+    if (docstart && pending.length >= CHUNK) await flush();
     pending.push(item);
-    if (pending.length >= CHUNK && item.kind === 'sentence') await flush();
+    if (pending.length >= LONGEST_BLOCK && item.kind === 'sentence') await flush();
   }
   // The empty "line" after a file's final line break is not a line of output.
   const last = pending[pending.length - 1];
@@ -90,9 +108,9 @@ function sentenceJson(words: string[], prediction: SentencePrediction) {
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
 
-async function annotateProse(text: string, proseFormat: ProseFormat, engine: NerEngine, types: ReadonlySet<string> | undefined, format: string, output: Output): Promise<void> {
+async function annotateProse(text: string, proseFormat: ProseFormat, engine: NerEngine, request: Request, format: string, output: Output): Promise<void> {
   const sentences = segmentProse(text, proseFormat);
-  const predictions = await engine.predict(sentences.map((s) => s.texts), { types });
+  const predictions = await predictDocument(engine, sentences.map((s) => s.texts), request.types, WHOLE_TEXT, request.flags);
   const lines = sentences.map((sentence, i) => {
     const { words } = sentence;
     const prediction = predictions[i];

@@ -1,12 +1,13 @@
 /** `bioner eval`: scores predictions (a file, or a model run now) against gold BIO annotations. */
-import { readSentences, wordsOf } from '../core/conll/corpus';
+import { readBioFile, readSentences, wordsOf } from '../core/conll/corpus';
 import { tagOf, type TokenLine } from '../core/conll/reader';
 import type { TagSequence } from '../core/conll/sequence';
 import { parseTag, type Tag } from '../core/conll/tags';
 import { evaluate, type Evaluation, type Scores } from '../core/eval/score';
 import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
 import { comparedTypes } from '../core/ner/entityTypes';
-import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS, typesFromArgs } from './model';
+import { bioScope } from '../core/ner/abbreviationTypes';
+import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS, predictDocument, typesFromArgs } from './model';
 
 export async function runEval(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['pred', ...MODEL_OPTIONS, ...LAYOUT_OPTIONS], flags: ['json', ...MODEL_FLAGS] });
@@ -14,7 +15,7 @@ export async function runEval(argv: string[]): Promise<number> {
   if (args.values.pred && args.values.model) throw new UsageError('give --pred or --model, not both');
   const settings = settingsFromArgs(args.values);
   const goldFile = args.positional[0];
-  const gold = await readSentences(goldFile, settings);
+  const { sentences: gold, docstarts } = await readBioFile(goldFile, settings);
   const goldTags = gold.map((tokens) => tokens.map(tagOf));
   let predicted: TagSequence[];
   if (args.values.pred) {
@@ -28,7 +29,8 @@ export async function runEval(argv: string[]): Promise<number> {
       // Scored on the gold file's types unless --types says otherwise: another corpus's types are not errors here.
       const annotated = goldTags.flatMap((tags) => tags.flatMap((tag) => (tag?.type ? [tag.type] : [])));
       const types = typesFromArgs(args.values, engine, comparedTypes(annotated, engine.entityTypes));
-      const predictions = await engine.predict(gold.map(wordsOf), { types });
+      const scope = bioScope(gold.map((tokens) => tokens[0].line.number), docstarts);
+      const predictions = await predictDocument(engine, gold.map(wordsOf), types, scope, args.flags);
       predicted = predictions.map((p) => p.labels.map(toTag));
     } finally {
       await engine.dispose();

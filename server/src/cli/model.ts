@@ -1,13 +1,14 @@
 /** Model options shared by the commands that run a model, and the bundled default model's place. */
 import { existsSync } from 'node:fs';
 import { SETTINGS } from '@common/settings';
-import { NerEngine } from '../core/ner/engine';
+import { withAbbreviationTypes, type AbbreviationScope } from '../core/ner/abbreviationTypes';
+import { NerEngine, type SentencePrediction } from '../core/ner/engine';
 import { chooseTypes } from '../core/ner/entityTypes';
 import { DEFAULT_MODEL_DIR } from '../core/ner/modelFolder';
 import { choice, UsageError } from './args';
 
 export const MODEL_OPTIONS = ['model', 'device', 'workers', 'threads', 'heads', 'types'];
-export const MODEL_FLAGS = ['quantized'];
+export const MODEL_FLAGS = ['quantized', 'no-abbreviations'];
 
 export async function loadEngine(values: Record<string, string | undefined>, flags: Set<string>): Promise<NerEngine> {
   const dir = values.model ?? DEFAULT_MODEL_DIR;
@@ -30,6 +31,18 @@ export function typesFromArgs(values: Record<string, string | undefined>, engine
   const { types, unknown } = chooseTypes(values.types.split(','), engine.entityTypes);
   if (unknown.length > 0) throw new UsageError(`--types: the model does not predict ${unknown.join(', ')}; it predicts ${[...engine.entityTypes].join(', ')}`);
   return types;
+}
+
+/** The model's predictions of some sentences, and the types of the abbreviations they define unless --no-abbreviations. */
+export async function predictDocument(
+  engine: NerEngine,
+  sentences: readonly (readonly string[])[],
+  types: ReadonlySet<string> | undefined,
+  scope: AbbreviationScope,
+  flags: Set<string>,
+): Promise<readonly SentencePrediction[]> {
+  const predictions = await engine.predict(sentences, { types });
+  return flags.has('no-abbreviations') ? predictions : withAbbreviationTypes(sentences, predictions, scope);
 }
 
 /** A count option: 1 when absent. */

@@ -11,20 +11,24 @@ import type { TokenLine } from '../core/conll/reader';
 import type { Chunk } from '../core/conll/sequence';
 import type { Finding, Fix } from '../core/checks/finding';
 import { clip } from '../core/text/clip';
+import { bioScope, withAbbreviationTypes } from '../core/ner/abbreviationTypes';
 import { comparedTypes } from '../core/ner/entityTypes';
 import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
-import { describeRanked, formatPercent } from './predictionText';
+import { describeAbbreviation, describeRanked, formatPercent } from './predictionText';
 
 export interface BioPredictions {
   analysis: ConllAnalysis;
   /** One per sentence of the analysis, in order. */
-  predictions: SentencePrediction[];
+  predictions: readonly SentencePrediction[];
 }
 
-export async function predictBio(analysis: ConllAnalysis, engine: NerEngine, options: PredictOptions): Promise<BioPredictions> {
+/** With `abbreviations`, those the file defines apply within its -DOCSTART- sections, or to neighbouring sentences. */
+export async function predictBio(analysis: ConllAnalysis, engine: NerEngine, options: PredictOptions, abbreviations: boolean): Promise<BioPredictions> {
   const sentences = analysis.structure.sentenceStarts.map((_, s) => wordsOf(sentenceTokens(analysis, s)));
   const types = comparedTypes(analysis.layout.typeCounts.keys(), engine.entityTypes);
-  return { analysis, predictions: await engine.predict(sentences, { ...options, types }) };
+  const predictions = await engine.predict(sentences, { ...options, types });
+  if (!abbreviations) return { analysis, predictions };
+  return { analysis, predictions: withAbbreviationTypes(sentences, predictions, bioScope(analysis.structure.sentenceStarts, analysis.structure.docstarts)) };
 }
 
 /** The model's tags for a sentence, spelled in the file's scheme. */
@@ -170,5 +174,7 @@ export function bioPredictionHover(bio: BioPredictions, line: number): string | 
   const span: PredictedSpan | undefined = prediction.spans.find((p) => p.start <= index && index < p.end);
   const model = predictedTags(bio, s, tokens.length)[index];
   const entity = span ? `${span.type} \`${wordsOf(tokens.slice(span.start, span.end)).join(' ')}\`, confidence ${formatPercent(span.confidence)}` : 'outside any entity';
-  return [`**Model**: \`${model}\` (${entity})`, '', describeRanked([wordOf(tokens[index])], [prediction.ranked[index]])].join('\n');
+  const source = span?.abbreviation;
+  const abbreviation = source ? [describeAbbreviation(source, bio.analysis.structure.sentenceStarts[source.definedIn]), ''] : [];
+  return [`**Model**: \`${model}\` (${entity})`, '', ...abbreviation, describeRanked([wordOf(tokens[index])], [prediction.ranked[index]])].join('\n');
 }

@@ -3,26 +3,34 @@ import { MarkupKind, SemanticTokensBuilder, type Hover, type Position, type Sema
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { BionerSettings } from '@common/settings';
 import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES, tokenTypeForEntity } from '@common/semanticTokens';
+import { WHOLE_TEXT, withAbbreviationTypes } from '../core/ner/abbreviationTypes';
 import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
 import { ProseSegmenter, type ProseSentence } from '../core/prose/segment';
 import { LineIndex } from '../core/text/lines';
-import { describeRanked, formatPercent } from './predictionText';
+import { describeAbbreviation, describeRanked, formatPercent } from './predictionText';
 
 export interface ProseAnalysis {
   index: LineIndex;
   sentences: ProseSentence[];
-  predictions: SentencePrediction[];
+  predictions: readonly SentencePrediction[];
 }
 
-/** `segmenter` is the document's own, so that unchanged paragraphs are not segmented again. */
-export async function analyzeProse(document: TextDocument, engine: NerEngine, options: PredictOptions, segmenter: ProseSegmenter): Promise<ProseAnalysis> {
+/**
+ * `segmenter` is the document's own, so that unchanged paragraphs are not segmented again. With `abbreviations`,
+ * the whole document is the scope of the abbreviations it defines.
+ */
+export async function analyzeProse(
+  document: TextDocument,
+  engine: NerEngine,
+  options: PredictOptions,
+  segmenter: ProseSegmenter,
+  abbreviations: boolean,
+): Promise<ProseAnalysis> {
   const text = document.getText();
   const sentences = segmenter.segment(text, document.languageId === 'markdown' ? 'markdown' : 'plaintext');
-  const predictions = await engine.predict(
-    sentences.map((s) => s.texts),
-    options,
-  );
-  return { index: new LineIndex(text), sentences, predictions };
+  const words = sentences.map((s) => s.texts);
+  const predictions = await engine.predict(words, options);
+  return { index: new LineIndex(text), sentences, predictions: abbreviations ? withAbbreviationTypes(words, predictions, WHOLE_TEXT) : predictions };
 }
 
 const PREDICTED = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('predicted');
@@ -60,19 +68,21 @@ export function proseHover(analysis: ProseAnalysis, position: Position): Hover |
     if (!span) return null;
     return {
       range: { start: analysis.index.positionAt(sentence.words[span.start].start), end: analysis.index.positionAt(sentence.words[span.end - 1].end) },
-      contents: { kind: MarkupKind.Markdown, value: describeSpan(analysis.index.text, sentence, span, prediction) },
+      contents: { kind: MarkupKind.Markdown, value: describeSpan(analysis, sentence, span, prediction) },
     };
   }
   return null;
 }
 
-function describeSpan(text: string, sentence: ProseSentence, span: PredictedSpan, prediction: SentencePrediction): string {
-  const entityText = text.slice(sentence.words[span.start].start, sentence.words[span.end - 1].end);
+function describeSpan(analysis: ProseAnalysis, sentence: ProseSentence, span: PredictedSpan, prediction: SentencePrediction): string {
+  const entityText = analysis.index.text.slice(sentence.words[span.start].start, sentence.words[span.end - 1].end);
+  const source = span.abbreviation;
   return [
     `**${span.type}** (predicted): \`${entityText}\``,
     '',
     `Confidence ${formatPercent(span.confidence)}`,
     '',
+    ...(source ? [describeAbbreviation(source, analysis.index.positionAt(analysis.sentences[source.definedIn].start).line), ''] : []),
     describeRanked(sentence.words.slice(span.start, span.end).map((w) => w.text), prediction.ranked.slice(span.start, span.end)),
   ].join('\n');
 }

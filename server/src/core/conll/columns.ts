@@ -31,9 +31,14 @@ export function splitColumns(text: string, separator: Separator): Column[] {
   return columns;
 }
 
+/** A -DOCSTART- line: the CoNLL mark of a new document. */
+export function isDocstart(text: string): boolean {
+  return text.startsWith('-DOCSTART-');
+}
+
 export function lineKind(text: string, separator: Separator): LineKind {
   if (text.trim() === '') return 'blank';
-  if (text.startsWith('-DOCSTART-')) return 'docstart';
+  if (isDocstart(text)) return 'docstart';
   if (text.startsWith('#') && !looksLikeHashToken(text, separator)) return 'comment';
   return 'token';
 }
@@ -50,7 +55,7 @@ export function detectSeparator(sample: readonly string[]): Separator {
   let tabbed = 0;
   let candidates = 0;
   for (const text of sample) {
-    if (text.trim() === '' || text.startsWith('-DOCSTART-') || text.startsWith('#')) continue;
+    if (text.trim() === '' || isDocstart(text) || text.startsWith('#')) continue;
     candidates++;
     if (text.includes('\t')) tabbed++;
   }

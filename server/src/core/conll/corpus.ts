@@ -1,6 +1,7 @@
 /** Streams a BIO/CoNLL file as sentences and the lines between them, in file order, for any file size. */
 import type { SchemeSetting } from '@common/settings';
 import { linesOfFile, type Line } from '../text/lines';
+import { isDocstart } from './columns';
 import { LayoutScanner, type Layout } from './layout';
 import { SentenceReader, type TokenLine } from './reader';
 
@@ -36,10 +37,19 @@ export function wordOf(token: TokenLine): string {
 
 /** Every sentence of a BIO/CoNLL file, held in memory (for files that are scored or run as a whole). */
 export async function readSentences(path: string, settings: { tagColumn: number; scheme: SchemeSetting }): Promise<TokenLine[][]> {
+  return (await readBioFile(path, settings)).sentences;
+}
+
+/** The sentences of a BIO/CoNLL file and the lines of its -DOCSTART- marks (0-based). */
+export async function readBioFile(path: string, settings: { tagColumn: number; scheme: SchemeSetting }): Promise<{ sentences: TokenLine[][]; docstarts: number[] }> {
   const layout = await scanLayout(path, settings);
   const sentences: TokenLine[][] = [];
-  for await (const item of readCorpus(path, layout)) if (item.kind === 'sentence') sentences.push(item.tokens);
-  return sentences;
+  const docstarts: number[] = [];
+  for await (const item of readCorpus(path, layout)) {
+    if (item.kind === 'sentence') sentences.push(item.tokens);
+    else if (isDocstart(item.line.text)) docstarts.push(item.line.number);
+  }
+  return { sentences, docstarts };
 }
 
 export function wordsOf(tokens: readonly TokenLine[]): string[] {

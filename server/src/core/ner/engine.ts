@@ -6,6 +6,7 @@ import { tagsForChunks } from '../conll/convert';
 import { endianness } from 'node:os';
 import { chunkEntities } from '../conll/sequence';
 import { parseTag, type Tag } from '../conll/tags';
+import type { AbbreviationSource } from './abbreviations';
 import { Cancelled } from './cancelled';
 import { loadModelFolder, ModelFolderError, type Head, type ModelFolder } from './modelFolder';
 import { bestWindowPerWord, SubwordEncoder, type Window } from './subwords';
@@ -20,6 +21,8 @@ export interface PredictedSpan {
   type: string;
   /** Probability that every word of the span has its predicted label (the lowest word marginal). */
   confidence: number;
+  /** Set when the type is that of an abbreviation's other form in the document (withAbbreviationTypes). */
+  abbreviation?: AbbreviationSource;
 }
 
 export interface SentencePrediction {
