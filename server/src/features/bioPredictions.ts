@@ -173,8 +173,9 @@ export function bioPredictionHover(bio: BioPredictions, line: number): string | 
   const prediction = bio.predictions[s];
   const span: PredictedSpan | undefined = prediction.spans.find((p) => p.start <= index && index < p.end);
   const model = predictedTags(bio, s, tokens.length)[index];
-  const entity = span ? `${span.type} \`${wordsOf(tokens.slice(span.start, span.end)).join(' ')}\`, confidence ${formatPercent(span.confidence)}` : 'outside any entity';
   const source = span?.abbreviation;
+  const confidence = span && `confidence ${formatPercent(span.confidence)}${source ? ' (of the long form)' : ''}`;
+  const entity = span ? `${span.type} \`${wordsOf(tokens.slice(span.start, span.end)).join(' ')}\`, ${confidence}` : 'outside any entity';
   const abbreviation = source ? [describeAbbreviation(source, bio.analysis.structure.sentenceStarts[source.definedIn]), ''] : [];
   return [`**Model**: \`${model}\` (${entity})`, '', ...abbreviation, describeRanked([wordOf(tokens[index])], [prediction.ranked[index]])].join('\n');
 }

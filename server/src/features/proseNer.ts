@@ -80,7 +80,7 @@ function describeSpan(analysis: ProseAnalysis, sentence: ProseSentence, span: Pr
   return [
     `**${span.type}** (predicted): \`${entityText}\``,
     '',
-    `Confidence ${formatPercent(span.confidence)}`,
+    `Confidence ${formatPercent(span.confidence)}${source ? ' (of the long form)' : ''}`,
     '',
     ...(source ? [describeAbbreviation(source, analysis.index.positionAt(analysis.sentences[source.definedIn].start).line), ''] : []),
     describeRanked(sentence.words.slice(span.start, span.end).map((w) => w.text), prediction.ranked.slice(span.start, span.end)),
