@@ -29,8 +29,9 @@ import { EditLog } from './features/editLog';
 import { hover as goldHover } from './features/hover';
 import { ModelService } from './features/modelService';
 import { withProgress } from './features/progress';
+import { DocumentAbbreviations } from './core/ner/abbreviationTypes';
 import { ProseSegmenter } from './core/prose/segment';
-import { analyzeProse, proseHover, proseSemanticTokens, type ProseAnalysis } from './features/proseNer';
+import { analyzeProse, proseHover, proseSemanticTokens, type ProseAnalysis, type ProseMemory } from './features/proseNer';
 import { SEMANTIC_TOKENS_LEGEND, semanticTokens as goldSemanticTokens } from './features/semanticTokens';
 import { SettingsCache } from './features/settings';
 import { documentSymbols, foldingRanges } from './features/structure';
@@ -164,14 +165,15 @@ const bioPredictions = modelStore<BioPredictions | null>({
 });
 
 /** The model over plain text and Markdown; each document keeps its segmenter between versions. */
-const segmenters = new Map<string, ProseSegmenter>();
+const proseMemories = new Map<string, ProseMemory>();
 const prose = modelStore<ProseAnalysis | null>({
   async analyze(document, current, control) {
     const engine = await models.get(current);
     if (!engine) return null;
-    const segmenter = segmenters.get(document.uri) ?? segmenters.set(document.uri, new ProseSegmenter()).get(document.uri)!;
+    let memory = proseMemories.get(document.uri);
+    if (!memory) proseMemories.set(document.uri, (memory = { segmenter: new ProseSegmenter(), abbreviations: new DocumentAbbreviations() }));
     const types = models.proseTypes(engine, current);
-    return modelPass(document, control, (options) => analyzeProse(document, engine, { ...options, types }, segmenter, current.abbreviations));
+    return modelPass(document, control, (options) => analyzeProse(document, engine, { ...options, types }, memory, current.abbreviations));
   },
   onAnalysed: () => client.refreshSemanticTokens(),
 });
@@ -296,7 +298,7 @@ documents.onDidClose(({ document }) => {
   corpusFindings.delete(document.uri);
   latestPredictions.delete(document.uri);
   latestConll.delete(document.uri);
-  segmenters.delete(document.uri);
+  proseMemories.delete(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
 

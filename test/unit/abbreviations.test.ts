@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findDefinitions } from '../../server/src/core/ner/abbreviations';
-import { bioScope, WHOLE_TEXT, withAbbreviationTypes } from '../../server/src/core/ner/abbreviationTypes';
+import { bioScope, DocumentAbbreviations, WHOLE_TEXT, withAbbreviationTypes } from '../../server/src/core/ner/abbreviationTypes';
 import type { PredictedSpan, SentencePrediction } from '../../server/src/core/ner/engine';
 
 const words = (text: string) => text.split(' ');
@@ -86,4 +86,20 @@ test('scope: a definition reaches its -DOCSTART- section, or neighbouring senten
   assert.deepEqual(types(bioScope([0, 6, 10, 14], [5, 9])), ['Chemical', '-', 'Disease', 'Disease']);
   assert.deepEqual(types({ window: 0 }), ['Chemical', '-', 'Disease', '-']);
   assert.equal(withAbbreviationTypes(text.map(() => ['no', 'definition']), before, WHOLE_TEXT), before, 'nothing defined: the same predictions');
+});
+
+test('a document edited where no abbreviation is involved keeps its abbreviation types; an edit that adds an occurrence types it', () => {
+  const memory = new DocumentAbbreviations();
+  const text = ['acute renal failure ( ARF ) .', 'ARF was treated', 'the patient went home'].map(words);
+  const before = [prediction(7, [0, 3, 'Disease']), prediction(3), prediction(4)];
+  const first = memory.apply(text, before, WHOLE_TEXT);
+  assert.deepEqual(typed(first[1]), [[0, 1, 'Disease', 'ARF']]);
+  const home = [text[0], text[1], words('the patient went home today')];
+  const second = memory.apply(home, [before[0], before[1], prediction(5)], WHOLE_TEXT);
+  assert.equal(second[1], first[1], 'the typed sentence is reused as it was');
+  assert.deepEqual(second[2].spans, []);
+  const again = [text[0], text[1], words('ARF did not recur')];
+  const third = memory.apply(again, [before[0], before[1], prediction(4)], WHOLE_TEXT);
+  assert.deepEqual(typed(third[2]), [[0, 1, 'Disease', 'ARF']]);
+  assert.deepEqual(third, withAbbreviationTypes(again, [before[0], before[1], prediction(4)], WHOLE_TEXT));
 });

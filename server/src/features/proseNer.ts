@@ -3,7 +3,7 @@ import { MarkupKind, SemanticTokensBuilder, type Hover, type Position, type Sema
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { BionerSettings } from '@common/settings';
 import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES, tokenTypeForEntity } from '@common/semanticTokens';
-import { WHOLE_TEXT, withAbbreviationTypes } from '../core/ner/abbreviationTypes';
+import { WHOLE_TEXT, type DocumentAbbreviations } from '../core/ner/abbreviationTypes';
 import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
 import { ProseSegmenter, type ProseSentence } from '../core/prose/segment';
 import { LineIndex } from '../core/text/lines';
@@ -15,22 +15,20 @@ export interface ProseAnalysis {
   predictions: readonly SentencePrediction[];
 }
 
-/**
- * `segmenter` is the document's own, so that unchanged paragraphs are not segmented again. With `abbreviations`,
- * the whole document is the scope of the abbreviations it defines.
- */
-export async function analyzeProse(
-  document: TextDocument,
-  engine: NerEngine,
-  options: PredictOptions,
-  segmenter: ProseSegmenter,
-  abbreviations: boolean,
-): Promise<ProseAnalysis> {
+/** What a document keeps between its versions, so that unchanged paragraphs are not segmented or typed again. */
+export interface ProseMemory {
+  segmenter: ProseSegmenter;
+  abbreviations: DocumentAbbreviations;
+}
+
+/** With `abbreviations`, the whole document is the scope of the abbreviations it defines. */
+export async function analyzeProse(document: TextDocument, engine: NerEngine, options: PredictOptions, memory: ProseMemory, abbreviations: boolean): Promise<ProseAnalysis> {
+  const { segmenter } = memory;
   const text = document.getText();
   const sentences = segmenter.segment(text, document.languageId === 'markdown' ? 'markdown' : 'plaintext');
   const words = sentences.map((s) => s.texts);
   const predictions = await engine.predict(words, options);
-  return { index: new LineIndex(text), sentences, predictions: abbreviations ? withAbbreviationTypes(words, predictions, WHOLE_TEXT) : predictions };
+  return { index: new LineIndex(text), sentences, predictions: abbreviations ? memory.abbreviations.apply(words, predictions, WHOLE_TEXT) : predictions };
 }
 
 const PREDICTED = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('predicted');

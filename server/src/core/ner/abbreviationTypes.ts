@@ -31,9 +31,22 @@ export function bioScope(sentenceLines: readonly number[], docstartLines: readon
   return { documents };
 }
 
-interface Placed extends Definition {
-  sentence: number;
+interface Keyed extends Definition {
+  /** The short form's words, space-separated. */
   key: string;
+}
+
+interface Placed extends Keyed {
+  sentence: number;
+}
+
+/** Each sentence's definitions, kept while the caller keeps its words array (prose reuses unchanged paragraphs'). */
+const definitionCache = new WeakMap<readonly string[], Keyed[]>();
+
+function definitionsOf(words: readonly string[]): Keyed[] {
+  let found = definitionCache.get(words);
+  if (!found) definitionCache.set(words, (found = findDefinitions(words).map((d) => ({ ...d, key: text(words, d.short) }))));
+  return found;
 }
 
 interface Occurrence extends WordRange {
@@ -46,7 +59,7 @@ export function withAbbreviationTypes(
   predictions: readonly SentencePrediction[],
   scope: AbbreviationScope,
 ): readonly SentencePrediction[] {
-  const definitions = sentences.flatMap((words, sentence) => findDefinitions(words).map((d) => ({ ...d, sentence, key: text(words, d.short) })));
+  const definitions = sentences.flatMap((words, sentence) => definitionsOf(words).map((d) => ({ ...d, sentence })));
   if (definitions.length === 0) return predictions;
   const reaches = reachOf(scope, sentences.length);
   const starts = firstWordPlaces(sentences, new Set(definitions.map((d) => sentences[d.sentence][d.short.start])));
@@ -87,6 +100,32 @@ export function withAbbreviationTypes(
   return predictions.map((p, s) => (changed.has(s) ? { ...p, spans: spans[s], labels: tagsForChunks(spans[s], p.labels.length, 'IOB2') } : p));
 }
 
+/**
+ * withAbbreviationTypes over the versions of one document. An edit usually changes one sentence; when every
+ * changed sentence, before and after, defines nothing and holds no word that starts a short form, no type given
+ * elsewhere can change, and the last result is kept with those sentences' new predictions.
+ */
+export class DocumentAbbreviations {
+  private last?: { sentences: readonly (readonly string[])[]; predictions: readonly SentencePrediction[]; result: readonly SentencePrediction[]; firsts: Set<string> };
+
+  apply(sentences: readonly (readonly string[])[], predictions: readonly SentencePrediction[], scope: AbbreviationScope): readonly SentencePrediction[] {
+    const last = this.last;
+    if (last && last.sentences.length === sentences.length) {
+      const changed = sentences.flatMap((words, s) => (words !== last.sentences[s] || predictions[s] !== last.predictions[s] ? [s] : []));
+      const untouched = (words: readonly string[]) => definitionsOf(words).length === 0 && !words.some((word) => last.firsts.has(word));
+      if (changed.every((s) => untouched(sentences[s]) && untouched(last.sentences[s]))) {
+        const result = last.result.map((p, s) => (changed.includes(s) ? predictions[s] : p));
+        this.last = { ...last, sentences, predictions, result };
+        return result;
+      }
+    }
+    const result = withAbbreviationTypes(sentences, predictions, scope);
+    const firsts = new Set(sentences.flatMap((words) => definitionsOf(words).map((d) => words[d.short.start])));
+    this.last = { sentences, predictions, result, firsts };
+    return result;
+  }
+}
+
 const text = (words: readonly string[], range: WordRange) => words.slice(range.start, range.end).join(' ');
 
 /** Whether a definition in sentence `from` reaches sentence `to`. */
@@ -98,20 +137,48 @@ function reachOf(scope: AbbreviationScope, sentences: number): (from: number, to
   return (from, to) => documentOf[from] === documentOf[to];
 }
 
-/** The latest definition at or before the sentence that reaches it, else the first one after it. */
+/**
+ * The latest definition at or before the sentence if it reaches it, else the first one after it if that does
+ * (`defined` is in sentence order; an earlier one reaches no further than a later one, in a window or a document).
+ */
 function nearestDefinition(defined: readonly Placed[], sentence: number, reaches: (from: number, to: number) => boolean): Placed | undefined {
-  const reaching = defined.filter((d) => reaches(d.sentence, sentence));
-  return reaching.filter((d) => d.sentence <= sentence).at(-1) ?? reaching[0];
+  let after = 0;
+  for (let step = defined.length; step > 0; step >>= 1) {
+    while (after + step <= defined.length && defined[after + step - 1].sentence <= sentence) after += step;
+  }
+  const before = defined[after - 1];
+  if (before && reaches(before.sentence, sentence)) return before;
+  const next = defined[after];
+  return next && reaches(next.sentence, sentence) ? next : undefined;
+}
+
+/** A capital or a digit: what nearly every short form's first word has ("ARF", "mAb", "5-FU" → "FU"). */
+const MARKED = /[\p{Lu}\p{N}]/u;
+
+/** Per sentence words array, the positions of its marked words: an edit elsewhere does not scan them again. */
+const markedCache = new WeakMap<readonly string[], number[]>();
+
+function markedWords(words: readonly string[]): number[] {
+  let found = markedCache.get(words);
+  if (!found) markedCache.set(words, (found = words.flatMap((word, i) => (MARKED.test(word) ? [i] : []))));
+  return found;
 }
 
 /** Per word of `firsts`, every place it occurs, in order: one pass over the text for all short forms. */
 function firstWordPlaces(sentences: readonly (readonly string[])[], firsts: ReadonlySet<string>): Map<string, { sentence: number; start: number }[]> {
   const places = new Map<string, { sentence: number; start: number }[]>();
-  sentences.forEach((words, sentence) =>
-    words.forEach((word, start) => {
-      if (firsts.has(word)) (places.get(word) ?? places.set(word, []).get(word)!).push({ sentence, start });
-    }),
-  );
+  // A short form whose first word has no capital or digit needs every word looked at, not only marked ones.
+  const everyWord = [...firsts].some((word) => !MARKED.test(word));
+  for (let sentence = 0; sentence < sentences.length; sentence++) {
+    const words = sentences[sentence];
+    const positions = everyWord ? words.keys() : markedWords(words);
+    for (const start of positions) {
+      if (!firsts.has(words[start])) continue;
+      const list = places.get(words[start]);
+      if (list) list.push({ sentence, start });
+      else places.set(words[start], [{ sentence, start }]);
+    }
+  }
   return places;
 }
 
