@@ -31,10 +31,11 @@ export const DEFAULT_PROSE_LANGUAGES = ['plaintext', 'markdown'];
 
 /**
  * Entity types shown in prose unless `bioner.entityTypes` says otherwise: the clinical and biomedical ones of the
- * default model. Left out: Species (LINNAEUS's guidelines tag "patient" and "woman"), and JNLPBA's protein, DNA
- * and RNA, which cover BC2GM's GENE under another guideline.
+ * default model. Left out: Species (LINNAEUS's guidelines tag "patient" and "woman"), Anatomy (AnatEM's tag
+ * cancers as pathological formations, and "breast cancer" as Anatomy then won over BC5CDR's Disease), and
+ * JNLPBA's protein, DNA and RNA, which cover BC2GM's GENE under another guideline.
  */
-export const DEFAULT_ENTITY_TYPES = ['Chemical', 'Disease', 'GENE', 'Anatomy', 'cell_type', 'cell_line'];
+export const DEFAULT_ENTITY_TYPES = ['Chemical', 'Disease', 'GENE', 'cell_type', 'cell_line'];
 
 export const SETTINGS = {
   tagColumn: { type: 'integer', default: -1, description: 'Column that holds the BIO tag: -1 is the last column, 0 the first.' },

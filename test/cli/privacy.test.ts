@@ -111,7 +111,7 @@ test('the CLI in a network namespace without interfaces: same output', { timeout
   }
 });
 
-const BIO_TEXT = bio('Patients O', 'with O', 'Duchenne O', 'muscular O', 'dystrophy O', 'were O', 'studied O', '. O', '', 'a O', 'b I-Disease');
+const BIO_TEXT = bio('Patients O', 'with O', 'breast O', 'cancer O', 'were O', 'studied O', '. O', '', 'a O', 'b I-Disease');
 const MARKDOWN = '# Case notes\n\nPatients with Duchenne muscular dystrophy and breast cancer were given cisplatin.\n';
 
 /** An LSP session as an editor has it: a BIO file and a Markdown file opened, their diagnostics, tokens and hovers. */
@@ -154,7 +154,7 @@ async function lspSession(guard: Guard) {
     const view = {
       bioDiagnostics: published.get(bioUri)!.map((d) => `${d.range.start.line}:${d.range.start.character} ${d.code} ${d.message}`),
       markdownTokens: tokens.data,
-      bioHover: await hover(bioUri, 4, 2),
+      bioHover: await hover(bioUri, 3, 2),
       markdownHover: await hover(mdUri, 2, 'Patients with Duchenne muscular dys'.length),
     };
     await connection.sendRequest('shutdown');
@@ -173,7 +173,7 @@ test('the language server under the preload: no network call, same diagnostics, 
   const plain = await lspBaseline;
   assert.equal(plain.exitCode, 0, plain.stderr);
   const diagnostics = plain.view.bioDiagnostics;
-  assert.ok(diagnostics.some((d) => / invalid-start /.test(d)) && diagnostics.some((d) => / model-disagreement .*dystrophy/.test(d)), diagnostics.join('\n'));
+  assert.ok(diagnostics.some((d) => / invalid-start /.test(d)) && diagnostics.some((d) => / model-disagreement .*cancer/.test(d)), diagnostics.join('\n'));
   assert.match(JSON.stringify(plain.view.markdownHover), /Disease/);
   const run = await lspSession('preload');
   assert.equal(run.exitCode, 0, run.stderr);
