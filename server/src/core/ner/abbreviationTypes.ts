@@ -7,8 +7,14 @@ import { tagsForChunks } from '../conll/convert';
 import { findDefinitions, isLongForm, type AbbreviationSource, type Definition, type WordRange } from './abbreviations';
 import type { PredictedSpan, SentencePrediction } from './engine';
 
+/** Sentence indices, end exclusive. */
+export interface SentenceRange {
+  start: number;
+  end: number;
+}
+
 /** Which sentences a definition reaches: those of its document, or, without document marks, its neighbours. */
-export type AbbreviationScope = { documents: readonly WordRange[] } | { window: number };
+export type AbbreviationScope = { documents: readonly SentenceRange[] } | { window: number };
 
 /** The whole text is one document: a plain-text or Markdown file. */
 export const WHOLE_TEXT: AbbreviationScope = { window: Number.POSITIVE_INFINITY };
@@ -19,7 +25,7 @@ export const NEIGHBOUR_WINDOW = 10;
 /** A BIO file's scope: its -DOCSTART- sections, or without marks a window of neighbouring sentences. */
 export function bioScope(sentenceLines: readonly number[], docstartLines: readonly number[]): AbbreviationScope {
   if (docstartLines.length === 0) return { window: NEIGHBOUR_WINDOW };
-  const documents: WordRange[] = [];
+  const documents: SentenceRange[] = [];
   let s = 0;
   docstartLines.forEach((mark, d) => {
     while (s < sentenceLines.length && sentenceLines[s] < mark) s++;
