@@ -81,3 +81,15 @@ test('types are chosen before the merge: a span of a type left out never hides o
   // Otherwise choosing after the merge would pass as well.
   assert.ok(hidden >= 5, `GENE spans the full merge drops for JNLPBA's: ${hidden}`);
 });
+
+test("inside a kept span a word's rankings are those of the head that found it, not another head's O", () => {
+  let checked = 0;
+  sentences.forEach((_, s) => {
+    for (const span of merged[s].spans) {
+      const h = alone.findIndex((head) => head[s].spans.some((other) => same(other, span)));
+      for (let word = span.start; word < span.end; word++) assert.deepEqual(merged[s].ranked[word], alone[h][s].ranked[word], `sentence ${s} word ${word}`);
+      checked++;
+    }
+  });
+  assert.ok(checked >= 20, `kept spans checked: ${checked}`);
+});

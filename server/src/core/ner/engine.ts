@@ -234,10 +234,13 @@ export class NerEngine {
    */
   private decodeScores(scores: Float32Array[], heads: readonly DecodedHead[], types: ReadonlySet<string> | undefined): SentencePrediction {
     const spans: PredictedSpan[] = [];
-    const ranked: { label: string; probability: number }[][] = scores.map(() => []);
+    /** Per head, per word, its most probable labels. */
+    const rankedByHead: { label: string; probability: number }[][][] = [];
+    /** The head of each span. */
+    const headOf = new Map<PredictedSpan, number>();
     const chosen = (tag: Tag) => !types || tag.prefix === 'O' || types.has(tag.type);
     let rawLabels: string[] = [];
-    for (const head of heads) {
+    heads.forEach((head, h) => {
       const own = head.identity ? scores : scores.map((row) => Float32Array.from(head.labels, (id) => row[id]));
       const { labels, marginals } = this.decoding === 'argmax' ? decodeArgmax(own) : decode(own, head.mask, head.crf);
       rawLabels = labels.map((id) => this.folder.labels[head.labels[id]]);
@@ -245,18 +248,18 @@ export class NerEngine {
         if (types && !types.has(chunk.type)) continue;
         let confidence = 1;
         for (let i = chunk.start; i < chunk.end; i++) confidence = Math.min(confidence, marginals[i][labels[i]]);
-        spans.push({ ...chunk, confidence });
+        const span = { ...chunk, confidence };
+        spans.push(span);
+        headOf.set(span, h);
       }
-      marginals.forEach((row, word) => {
-        for (const k of topIndices(row, RANKED_LABELS)) {
-          if (chosen(head.tags[k])) ranked[word].push({ label: this.folder.labels[head.labels[k]], probability: row[k] });
-        }
-      });
-    }
+      rankedByHead.push(
+        marginals.map((row) => topIndices(row, RANKED_LABELS).flatMap((k) => (chosen(head.tags[k]) ? [{ label: this.folder.labels[head.labels[k]], probability: row[k] }] : []))),
+      );
+    });
     const kept = heads.length === 1 ? spans : keepNonOverlapping(spans);
     // Argmax labels are shown as they are (possibly invalid), to compare with plain pipelines word for word.
     const wordLabels = this.decoding === 'argmax' && heads.length === 1 && !types ? rawLabels : tagsForChunks(kept, scores.length, 'IOB2');
-    return { labels: wordLabels, spans: kept, ranked: heads.length === 1 ? ranked : ranked.map(topLabels) };
+    return { labels: wordLabels, spans: kept, ranked: heads.length === 1 ? rankedByHead[0] : mergedRankings(scores.length, rankedByHead, kept, headOf) };
   }
 
   /** The words' part of cache keys, for word arrays seen before: callers that reuse arrays for unchanged sentences skip the join. */
@@ -315,6 +318,21 @@ function keepNonOverlapping(spans: PredictedSpan[]): PredictedSpan[] {
     if (!kept.some((k) => k.start < span.end && span.start < k.end)) kept.push(span);
   }
   return kept.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Per word of a multi-head prediction, the labels to show: inside a kept span, those of the head that found it
+ * (another head's O at 99.9% beside "B-Species 99.8%" contradicts the shown entity); elsewhere, every head's.
+ */
+function mergedRankings(
+  words: number,
+  rankedByHead: readonly { label: string; probability: number }[][][],
+  kept: readonly PredictedSpan[],
+  headOf: ReadonlyMap<PredictedSpan, number>,
+): { label: string; probability: number }[][] {
+  const ranked = Array.from({ length: words }, (_, word) => topLabels(rankedByHead.flatMap((head) => head[word])));
+  for (const span of kept) for (let word = span.start; word < span.end; word++) ranked[word] = rankedByHead[headOf.get(span)!][word];
+  return ranked;
 }
 
 /** A word's most probable labels; a label several heads share keeps its highest probability. */
