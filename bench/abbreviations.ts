@@ -34,12 +34,11 @@ async function main(): Promise<void> {
   const results: Record<string, unknown>[] = [];
   for (const corpus of corpora) {
     const file = path.join(data, corpus, `${split}.tsv`);
-    const { sentences, docstarts } = await readBioFile(file, DEFAULT_SETTINGS);
+    const { layout, sentences, docstarts } = await readBioFile(file, DEFAULT_SETTINGS);
     const words = sentences.map(wordsOf);
     const gold = sentences.map((tokens) => tokens.map(tagOf));
     const engine = await NerEngine.load(model, { heads: [corpus], workerScript: path.join(ROOT, 'dist', 'nerWorker.js') });
-    const annotated = gold.flatMap((tags) => tags.flatMap((t) => (t?.type ? [t.type] : [])));
-    const predictions = await engine.predict(words, { types: comparedTypes(annotated, engine.entityTypes) });
+    const predictions = await engine.predict(words, { types: comparedTypes(layout.typeCounts.keys(), engine.entityTypes) });
     await engine.dispose();
     const score = (labels: readonly string[][]) => evaluate(gold, labels.map((l) => l.map(toTag)));
     const without = score(predictions.map((p) => p.labels));

@@ -15,7 +15,7 @@ export async function runEval(argv: string[]): Promise<number> {
   if (args.values.pred && args.values.model) throw new UsageError('give --pred or --model, not both');
   const settings = settingsFromArgs(args.values);
   const goldFile = args.positional[0];
-  const { sentences: gold, docstarts } = await readBioFile(goldFile, settings);
+  const { layout, sentences: gold, docstarts } = await readBioFile(goldFile, settings);
   const goldTags = gold.map((tokens) => tokens.map(tagOf));
   let predicted: TagSequence[];
   if (args.values.pred) {
@@ -27,8 +27,7 @@ export async function runEval(argv: string[]): Promise<number> {
     const engine = await loadEngine(args.values, args.flags);
     try {
       // Scored on the gold file's types unless --types says otherwise: another corpus's types are not errors here.
-      const annotated = goldTags.flatMap((tags) => tags.flatMap((tag) => (tag?.type ? [tag.type] : [])));
-      const types = typesFromArgs(args.values, engine, comparedTypes(annotated, engine.entityTypes));
+      const types = typesFromArgs(args.values, engine, comparedTypes(layout.typeCounts.keys(), engine.entityTypes));
       const scope = bioScope(gold.map((tokens) => tokens[0].line.number), docstarts);
       const predictions = await predictDocument(engine, gold.map(wordsOf), types, scope, args.flags);
       predicted = predictions.map((p) => p.labels.map(toTag));

@@ -40,8 +40,11 @@ export async function readSentences(path: string, settings: { tagColumn: number;
   return (await readBioFile(path, settings)).sentences;
 }
 
-/** The sentences of a BIO/CoNLL file and the lines of its -DOCSTART- marks (0-based). */
-export async function readBioFile(path: string, settings: { tagColumn: number; scheme: SchemeSetting }): Promise<{ sentences: TokenLine[][]; docstarts: number[] }> {
+/** The layout of a BIO/CoNLL file, its sentences and the lines of its -DOCSTART- marks (0-based). */
+export async function readBioFile(
+  path: string,
+  settings: { tagColumn: number; scheme: SchemeSetting },
+): Promise<{ layout: Layout; sentences: TokenLine[][]; docstarts: number[] }> {
   const layout = await scanLayout(path, settings);
   const sentences: TokenLine[][] = [];
   const docstarts: number[] = [];
@@ -49,7 +52,7 @@ export async function readBioFile(path: string, settings: { tagColumn: number; s
     if (item.kind === 'sentence') sentences.push(item.tokens);
     else if (isDocstart(item.line.text)) docstarts.push(item.line.number);
   }
-  return { sentences, docstarts };
+  return { layout, sentences, docstarts };
 }
 
 export function wordsOf(tokens: readonly TokenLine[]): string[] {
