@@ -22,7 +22,7 @@ import sys
 import numpy as np
 
 from .data import InputError, read_bio
-from .export import OPSET, onnx_runner, quantize, session
+from .export import FORMAT_VERSION, OPSET, onnx_runner, quantize, session
 from .predict import encode, evaluate
 from .tokenization import WordEncoder, dump_json, tokenizer_config
 
@@ -205,28 +205,11 @@ def merge(a) -> None:
         if os.path.exists(os.path.join(first, f)):
             shutil.copy(os.path.join(first, f), os.path.join(tmp, f))
     max_length = min(h["bioner"]["max_length"] for h in heads)
-    short = lambda s: {k: s[k] for k in ("precision", "recall", "f1")}  # noqa: E731
-    config = {
-        "model_type": "bert",
-        "id2label": {str(i): l for i, l in enumerate(labels)},
-        "label2id": {l: i for i, l in reversed(list(enumerate(labels)))},
-        "vocab_size": tok.get_vocab_size(),
-        "pad_token_id": 0,
-        "bioner": {
-            "format_version": heads[0]["bioner"]["format_version"],
-            "architecture": "multi-head " + heads[0]["bioner"]["architecture"],
-            "max_length": max_length,
-            "scheme": "IOB2",
-            "decoder": "crf",
-            "word_alignment": "first_subword",
-            "window_overlap": heads[0]["bioner"]["window_overlap"],
-            "quantized": bool(quantized and quantized["kept"]),
-            "heads": [{"name": h["name"], "labels": h["ids"], "crf": h["bioner"]["crf"],
-                       **({"default": False} if h["name"] in a.not_default else {}),
-                       "metrics": {**({"test": short(scores[h["name"]])} if h["name"] in scores else {})},
-                       "training": h["training"]} for h in heads],
-        },
-    }
+    entries = [{"name": h["name"], "labels": h["ids"], "crf": h["bioner"]["crf"], "test": scores.get(h["name"]),
+                "training": h["training"]} for h in heads]
+    config = heads_config(labels, entries, tok.get_vocab_size(), max_length, heads[0]["bioner"]["window_overlap"],
+                          bool(quantized and quantized["kept"]),
+                          "multi-head " + heads[0]["bioner"]["architecture"], a.not_default)
     dump_json(config, os.path.join(tmp, "config.json"))
     dump_json(tokenizer_config(max_length), os.path.join(tmp, "tokenizer_config.json"))
     with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as f:
@@ -235,6 +218,35 @@ def merge(a) -> None:
         shutil.rmtree(out)
     os.rename(tmp, out)
     print(f"wrote {out}: {len(heads)} heads, {folder_bytes(out) / 1e6:.1f} MB", file=sys.stderr)
+
+
+def heads_config(labels: list[str], heads: list[dict], vocab_size: int, max_length: int, window_overlap: int,
+                 quantized: bool, architecture: str, not_default: list[str], training: dict | None = None) -> dict:
+    """config.json of a model with several heads. heads: name, labels (ids on the label axis), crf, test
+    (scores or None) and, for merged heads, training (their models' records)."""
+    short = lambda s: {k: s[k] for k in ("precision", "recall", "f1")}  # noqa: E731
+    return {
+        "model_type": "bert",
+        "id2label": {str(i): l for i, l in enumerate(labels)},
+        "label2id": {l: i for i, l in reversed(list(enumerate(labels)))},
+        "vocab_size": vocab_size,
+        "pad_token_id": 0,
+        "bioner": {
+            "format_version": FORMAT_VERSION,
+            "architecture": architecture,
+            "max_length": max_length,
+            "scheme": "IOB2",
+            "decoder": "crf",
+            "word_alignment": "first_subword",
+            "window_overlap": window_overlap,
+            "quantized": quantized,
+            "heads": [{"name": h["name"], "labels": h["labels"], "crf": h["crf"],
+                       **({"default": False} if h["name"] in not_default else {}),
+                       "metrics": {"test": short(h["test"])} if h.get("test") else {},
+                       **({"training": h["training"]} if "training" in h else {})} for h in heads],
+            **({"training": training} if training else {}),
+        },
+    }
 
 
 def check_heads(heads: list[dict], merged) -> None:

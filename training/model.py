@@ -99,7 +99,9 @@ class Tagger(nn.Module):
     def __init__(self, spelling: dict, n_chars: int, n_words: int, labels: list[str], emb_dim: int = 100,
                  char_dim: int = 30, char_filters: int = 50, char_width: int = 3, hidden: int = 200,
                  layers: int = 1, dropout: float = 0.5, word_dropout: float = 0.05, word_chars: int = 24,
-                 freeze_embeddings: bool = False):
+                 freeze_embeddings: bool = False, heads: list[tuple[int, int]] | None = None):
+        """heads: the label ranges [lo, hi) of a multi-task model, one CRF each over one shared encoder (Wang et
+        al. 2019); by default one head over all labels."""
         super().__init__()
         self.word_dropout = word_dropout
         self.word_chars = word_chars
@@ -118,12 +120,19 @@ class Tagger(nn.Module):
         self.conv = nn.Conv1d(char_dim, char_filters, char_width, padding=char_width // 2)
         self.emb_drop = nn.Dropout(dropout)
         self.encoder = Encoder(emb_dim + char_filters, hidden, layers, len(labels), dropout)
-        self.crf = CRF(labels)
+        self.heads = heads or [(0, len(labels))]
+        self.crfs = nn.ModuleList(CRF(labels[lo:hi]) for lo, hi in self.heads)
+
+    @property
+    def crf(self) -> CRF:
+        """The CRF of a one-head model."""
+        assert len(self.crfs) == 1, "a multi-task model has one CRF per head: use crfs"
+        return self.crfs[0]
 
     def words(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
         """Word layout of a batch of pieces. Returns word_of [B,T] (each piece's word, -1 before the first),
-        n_words [B], chars [B,T,C] (each word slot's characters, head and tail kept when longer than C),
-        lengths [B,T] (characters per word slot) and ids [B,T] (word embedding index per slot)."""
+        n_words [B], chars [B,T,C] (each word slot's characters, head and tail kept when longer than C, 0 after
+        the last) and ids [B,T] (word embedding index per slot)."""
         B, T = input_ids.shape
         C = self.word_chars
         real = attention_mask.bool()
@@ -157,24 +166,23 @@ class Tagger(nn.Module):
         whole = start & ~next_cont
         wid = torch.where(whole, self.piece_word[input_ids], torch.full_like(input_ids, self.unk_word))
         ids = input_ids.new_zeros(B, T + 2).scatter(1, slot, wid)[:, :T]
-        return word_of, n_words, chars, lengths.clamp(max=C), ids
+        return word_of, n_words, chars, ids
 
-    def char_features(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def char_features(self, chars: torch.Tensor) -> torch.Tensor:
+        # Max-pooled over all C positions, padding included (its embedding is zero): masking the padding cost
+        # 16% of the graph's time, and a word's features still depend on its characters only.
         B, T, C = chars.shape
         x = self.char_embed(chars.reshape(B * T, C)).transpose(1, 2)
-        y = self.conv(x)
-        pad = torch.arange(C, device=chars.device) >= lengths.reshape(B * T, 1)
-        y = y.masked_fill(pad.unsqueeze(1), -1e4)
-        return torch.relu(y.max(2).values).reshape(B, T, -1)
+        return torch.relu(self.conv(x)).max(2).values.reshape(B, T, -1)
 
     def word_emissions(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
         """Emissions per word slot [B, T, L] and each piece's word [B, T]."""
-        word_of, n_words, chars, lengths, ids = self.words(input_ids, attention_mask)
+        word_of, n_words, chars, ids = self.words(input_ids, attention_mask)
         if self.training and self.word_dropout > 0:
             # Unknown-word training: rare and unseen words are then recognised from spelling and context.
             drop = torch.rand(ids.shape, device=ids.device) < self.word_dropout
             ids = torch.where(drop & (ids > 0), torch.full_like(ids, self.unk_word), ids)
-        x = torch.cat([self.embed(ids), self.char_features(chars, lengths)], dim=-1)
+        x = torch.cat([self.embed(ids), self.char_features(chars)], dim=-1)
         T = input_ids.shape[1]
         word_mask = (torch.arange(T, device=ids.device).unsqueeze(0) < n_words.clamp(min=1).unsqueeze(1)).long()
         return self.encoder(self.emb_drop(x), word_mask), word_of
@@ -184,10 +192,12 @@ class Tagger(nn.Module):
         # A constant label count keeps the graph's output shape [batch, sequence, labels] declared.
         return em.gather(1, word_of.clamp(min=0).unsqueeze(2).expand(-1, -1, self.encoder.out.out_features))
 
-    def forward(self, input_ids, attention_mask, word_pos, word_tags, word_mask) -> torch.Tensor:
-        """Summed CRF negative log-likelihood; the windows' words are the word slots in order."""
+    def forward(self, input_ids, attention_mask, word_pos, word_tags, word_mask, head: int = 0) -> torch.Tensor:
+        """Summed CRF negative log-likelihood of one head (word_tags are its own label ids); the windows' words
+        are the word slots in order."""
         em, _ = self.word_emissions(input_ids, attention_mask)
-        return self.crf.nll(em[:, : word_tags.shape[1]], word_tags, word_mask)
+        lo, hi = self.heads[head]
+        return self.crfs[head].nll(em[:, : word_tags.shape[1], lo:hi], word_tags, word_mask)
 
 
 class ExportModel(nn.Module):

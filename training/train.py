@@ -20,6 +20,7 @@ import shutil
 import signal
 import sys
 import time
+from dataclasses import dataclass
 
 from .batches import collate, train_batches
 from .data import Corpus, InputError, check_labels, label_list, read_bio, repair_iob2
@@ -66,14 +67,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--select", choices=["best", "last"], default="best",
                    help="export the checkpoint with the best dev F1 (default) or the last one (train+dev runs)")
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--preset", choices=sorted(PRESETS), default="default", help="size of the model")
-    for name, typ in (("vocab-size", int), ("emb-dim", int), ("char-dim", int), ("char-filters", int),
-                      ("char-width", int), ("hidden", int), ("layers", int), ("dropout", float),
-                      ("max-chars", int), ("batch-size", int), ("lr", float), ("word-dropout", float)):
-        p.add_argument(f"--{name}", type=typ, help="overrides the preset")
-    p.add_argument("--optimizer", choices=["adam", "sgd"], help="overrides the preset")
-    p.add_argument("--lr-decay", type=float, help="learning rate = lr / (1 + decay * finished epochs)")
-    p.add_argument("--ema", type=float, help="exponential moving average of the weights (e.g. 0.999), 0 = off")
+    add_model_options(p)
     p.add_argument("--min-frequency", type=int, default=2, help="least count of a word with its own piece")
     p.add_argument("--max-length", type=int, default=256,
                    help="longest sequence in sub-words, [CLS]/[SEP] included; longer sentences are windowed")
@@ -97,6 +91,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--data-license", help="licence text of the training data for the model card")
     p.add_argument("--name", help="model name for the model card (default: --out folder name)")
     return p.parse_args(argv)
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", choices=sorted(PRESETS), default="default", help="size of the model")
+    for name, typ in (("vocab-size", int), ("emb-dim", int), ("char-dim", int), ("char-filters", int),
+                      ("char-width", int), ("hidden", int), ("layers", int), ("dropout", float),
+                      ("max-chars", int), ("batch-size", int), ("lr", float), ("word-dropout", float)):
+        p.add_argument(f"--{name}", type=typ, help="overrides the preset")
+    p.add_argument("--optimizer", choices=["adam", "sgd"], help="overrides the preset")
+    p.add_argument("--lr-decay", type=float, help="learning rate = lr / (1 + decay * finished epochs)")
+    p.add_argument("--ema", type=float, help="exponential moving average of the weights (e.g. 0.999), 0 = off")
 
 
 def hyper(args) -> dict:
@@ -221,10 +226,27 @@ class Ema:
                     p.copy_(b)
 
 
-def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, train_data, dev: tuple, labels: list[str],
-                 begin_of: dict[int, int]) -> Steps:
+@dataclass
+class Task:
+    """One head's data: its labels (the head's own ids), encoded training windows and dev set."""
+
+    name: str
+    labels: list[str]
+    train: list
+    dev: tuple  # (Corpus, encoded)
+
+    @property
+    def begin_of(self) -> dict[int, int]:
+        """Each I-X id -> the id of B-X."""
+        ids = {l: i for i, l in enumerate(self.labels)}
+        return {i: ids["B-" + l[2:]] for l, i in ids.items() if l.startswith("I-") and "B-" + l[2:] in ids}
+
+
+def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, tasks: list[Task]) -> Steps:
     """Mode (a) for fit(): the CRF loss with Adam or SGD (lr / (1 + decay * finished epochs)), clipped gradients and
-    the moving average; dev scored with the averaged weights and the CRF's Viterbi."""
+    the moving average; dev scored with the averaged weights and the CRF's Viterbi. With several tasks (a
+    multi-task model) each batch holds one task's windows and trains the shared encoder and that task's head;
+    an epoch is one pass over every task's data, and the dev score is the mean of the heads'."""
     model = ranks.wrap(core)
     trainable = [p for p in core.parameters() if p.requires_grad]
     if hp["optimizer"] == "sgd":
@@ -234,16 +256,18 @@ def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, train_data, dev: tup
     ema = Ema(torch, trainable, hp["ema"]) if hp["ema"] else None
     averaged = ema.swapped if ema else contextlib.nullcontext
     rng = random.Random(args.seed)
-    dev_c, dev_data = dev
 
     def begin_epoch(epoch: int) -> list:
         for group in opt.param_groups:
             group["lr"] = hp["lr"] / (1 + hp["lr_decay"] * (epoch - 1))
-        return train_batches(train_data, hp["batch_size"], rng, begin_of)
+        batches = [(h, b) for h, t in enumerate(tasks) for b in train_batches(t.train, hp["batch_size"], rng, t.begin_of)]
+        rng.shuffle(batches)
+        return batches
 
-    def step(batch) -> float:
+    def step(task_batch) -> float:
+        head, batch = task_batch
         ids, am, pos, tags, wm = collate(torch, batch, ranks.device)
-        loss = model(ids, am, pos, tags, wm) / len(batch)
+        loss = model(ids, am, pos, tags, wm, head) / len(batch)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 5.0)
@@ -252,18 +276,26 @@ def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, train_data, dev: tup
             ema.update()
         return loss.item()
 
-    def run_batch(id_lists):
-        ids, am, *_ = collate(torch, [(i, [], []) for i in id_lists], ranks.device)
-        with torch.no_grad():
-            return core.emissions(ids, am).float().cpu().numpy()
+    def head_runner(lo: int, hi: int):
+        def run_batch(id_lists):
+            ids, am, *_ = collate(torch, [(i, [], []) for i in id_lists], ranks.device)
+            with torch.no_grad():
+                return core.emissions(ids, am)[:, :, lo:hi].float().cpu().numpy()
+
+        return run_batch
 
     def dev_eval() -> dict:
         with averaged():
             core.eval()
-            crf = [x.detach().cpu().numpy() for x in core.crf.masked()]
-            r = evaluate(dev_data, dev_c, labels, run_batch, crf)
+            heads = {}
+            for t, (lo, hi), crf in zip(tasks, core.heads, core.crfs):
+                masked = [x.detach().cpu().numpy() for x in crf.masked()]
+                heads[t.name] = evaluate(t.dev[1], t.dev[0], t.labels, head_runner(lo, hi), masked)
             core.train()
-        return r
+        if len(tasks) == 1:
+            return heads[tasks[0].name]
+        mean = {k: round(sum(h[k] for h in heads.values()) / len(heads), 2) for k in ("precision", "recall", "f1")}
+        return {**mean, "heads": {n: {k: h[k] for k in ("precision", "recall", "f1")} for n, h in heads.items()}}
 
     def snapshot() -> dict:
         with averaged():
@@ -272,6 +304,22 @@ def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, train_data, dev: tup
     model.train()
     return Steps(begin_epoch=begin_epoch, step=step, evaluate=dev_eval, snapshot=snapshot,
                  restore=core.load_state_dict, export_seconds=15)
+
+
+def build_tagger(torch, hp: dict, args, tables: dict, chars: list, word_vocab: list, labels: list[str], vectors,
+                 heads: list[tuple[int, int]] | None = None):
+    from .model import Tagger
+
+    core = Tagger(tables, len(chars), len(word_vocab), labels, emb_dim=hp["emb_dim"], char_dim=hp["char_dim"],
+                  char_filters=hp["char_filters"], char_width=hp["char_width"], hidden=hp["hidden"],
+                  layers=hp["layers"], dropout=hp["dropout"], word_dropout=hp["word_dropout"],
+                  word_chars=hp["max_chars"], freeze_embeddings=args.freeze_embeddings, heads=heads)
+    if vectors is not None:
+        # Scaled to the spread of the random initialisation (uniform ±0.1), by a constant: models trained on one
+        # --embeddings folder then hold identical vectors, which training.merge stores once.
+        with torch.no_grad():
+            core.embed.weight.copy_(vectors * (0.1 / math.sqrt(3) / vectors[1:].std()))
+    return core
 
 
 def run(args, ev: Events) -> dict:
@@ -296,12 +344,10 @@ def run(args, ev: Events) -> dict:
 
         return run_hf(args, ev, ranks, out, tmp, train_c, dev_c, test_c, labels)
     label_ids = {l: i for i, l in enumerate(labels)}
-    begin_of = {i: label_ids["B-" + l[2:]] for l, i in label_ids.items() if l.startswith("I-") and "B-" + l[2:] in label_ids}
 
     import torch
 
     from . import export as exporter
-    from .model import Tagger
     from .tokenization import WordEncoder, spelling
 
     ranks.start(args)
@@ -319,19 +365,11 @@ def run(args, ev: Events) -> dict:
     dev_data = encode(dev_c, enc, label_ids, hp, args.max_length, args.window_overlap)
     ev.log(f"vocabulary {tok.get_vocab_size()} pieces, {len(word_vocab)} words, {len(chars)} characters")
 
-    core = Tagger(tables, len(chars), len(word_vocab), labels, emb_dim=hp["emb_dim"], char_dim=hp["char_dim"],
-                  char_filters=hp["char_filters"], char_width=hp["char_width"], hidden=hp["hidden"],
-                  layers=hp["layers"], dropout=hp["dropout"], word_dropout=hp["word_dropout"],
-                  word_chars=hp["max_chars"], freeze_embeddings=args.freeze_embeddings).to(device)
-    if vectors is not None:
-        # Scaled to the spread of the random initialisation (uniform ±0.1), by a constant: models trained on one
-        # --embeddings folder then hold identical vectors, which training.merge stores once.
-        with torch.no_grad():
-            core.embed.weight.copy_((vectors * (0.1 / math.sqrt(3) / vectors[1:].std())).to(device))
+    core = build_tagger(torch, hp, args, tables, chars, word_vocab, labels, vectors).to(device)
     n_params = sum(p.numel() for p in core.parameters())
     ev.log(f"{n_params} parameters")
 
-    steps = tagger_steps(torch, core, ranks, hp, args, train_data, (dev_c, dev_data), labels, begin_of)
+    steps = tagger_steps(torch, core, ranks, hp, args, [Task("model", labels, train_data, (dev_c, dev_data))])
     res = fit(steps, args, ev, ranks, t0)
     if not ranks.main:
         return {}
