@@ -51,7 +51,11 @@ class Ranks:
             return model
         from torch.nn.parallel import DistributedDataParallel as DDP
 
-        return DDP(model, device_ids=[self.local_rank] if self.device.type == "cuda" else None)
+        # Buffers (spelling tables, IOB2 masks) are built alike on every rank, and gloo cannot broadcast int16.
+        DDP._set_params_and_buffers_to_ignore_for_model(model, [name for name, _ in model.named_buffers()])
+        # A multi-task step trains one head: the other heads' CRFs get no gradient.
+        return DDP(model, device_ids=[self.local_rank] if self.device.type == "cuda" else None,
+                   find_unused_parameters=len(getattr(model, "crfs", ())) > 1)
 
     def shard(self, batches: list) -> list:
         """This rank's share, as many batches on every rank: each step waits for all of them."""

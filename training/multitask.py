@@ -36,6 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="a head and its training BIO file(s), in the order of the label axis")
     p.add_argument("--dev", action="append", required=True, metavar="NAME=FILE", help="each head's dev file")
     p.add_argument("--test", action="append", default=[], metavar="NAME=FILE", help="a head's test file, scored")
+    p.add_argument("--repeat", action="append", default=[], metavar="NAME=K",
+                   help="pass over a head's data K times per epoch (more weight for a small corpus)")
     p.add_argument("--not-default", action="append", default=[], metavar="NAME",
                    help="a head left out of the default output (another guideline for a type), decoded when named")
     p.add_argument("--out", required=True, metavar="DIR", help="model folder to write (replaced if it is a model)")
@@ -65,7 +67,9 @@ def read_heads(args) -> list[dict]:
     trains = parse_pairs(args.head, "--head")
     devs = parse_pairs(args.dev, "--dev")
     tests = parse_pairs(args.test, "--test")
-    for what, names in (("--dev", devs), ("--test", tests), ("--not-default", dict.fromkeys(args.not_default))):
+    repeats = parse_pairs(args.repeat, "--repeat")
+    for what, names in (("--dev", devs), ("--test", tests), ("--repeat", repeats),
+                        ("--not-default", dict.fromkeys(args.not_default))):
         unknown = set(names) - set(trains)
         if unknown:
             raise InputError(f"{what} names no head: {', '.join(sorted(unknown))}")
@@ -87,8 +91,11 @@ def read_heads(args) -> list[dict]:
         test = read_bio(tests[name]) if name in tests else None
         if test:
             check_labels(types, test, f"{name} test")
+        repeat = repeats.get(name, "1")
+        if not repeat.isdigit() or int(repeat) < 1:
+            raise InputError(f"--repeat {name}={repeat}: K must be a whole number of at least 1")
         heads.append({"name": name, "files": files.split("+"), "sentences": sentences, "dev": dev, "test": test,
-                      "labels": label_list(sorted(types))})
+                      "labels": label_list(sorted(types)), "repeat": int(repeat)})
     return heads
 
 
@@ -96,11 +103,10 @@ def run(args, ev: Events) -> dict:
     t0 = time.time()
     ranks = Ranks()
     ev.enabled = ranks.main
-    if ranks.world > 1:
-        raise InputError("the multi-task trainer runs in one process (each step trains one head)")
     hp = hyper(args)
     out = os.path.abspath(args.out)
-    clean_stale(out, ev.log)
+    if ranks.main:
+        clean_stale(out, ev.log)
     if os.path.exists(out) and os.listdir(out) and not os.path.exists(os.path.join(out, "config.json")):
         raise InputError(f"--out {args.out} exists, is not empty and holds no model (config.json)")
     tmp = temp_folder(out)
@@ -129,13 +135,15 @@ def run(args, ev: Events) -> dict:
         encoded = lambda c: encode(c, enc, ids, hp, args.max_length, args.window_overlap)  # noqa: E731
         h["encoded_test"] = encoded(h["test"]) if h["test"] else None
         tasks.append(Task(h["name"], h["labels"], encoded(Corpus(h["name"], h["sentences"])),
-                          (h["dev"], encoded(h["dev"]))))
+                          (h["dev"], encoded(h["dev"])), h["repeat"]))
         check_stop()
     core = build_tagger(torch, hp, args, tables, chars, word_vocab, labels, vectors, heads=ranges).to(ranks.device)
     n_params = sum(p.numel() for p in core.parameters())
     ev.log(f"{len(heads)} heads, {sum(len(t.train) for t in tasks)} training sentences, {n_params} parameters")
 
     res = fit(tagger_steps(torch, core, ranks, hp, args, tasks), args, ev, ranks, t0)
+    if not ranks.main:
+        return {}
     core.cpu().eval()
     check_stop()
     result = export_folder(tmp, core, tok, heads, labels, ranges, hp, args, ev, exporter, {
@@ -274,8 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     out = os.path.abspath(args.out)
     try:
         result = run(args, ev)
-        ev.emit("done", out=result["out"], test_f1={n: s["f1"] for n, s in result["test"].items()},
-                quantized=result["quantized"], seconds=result["seconds"])
+        if result:
+            ev.emit("done", out=result["out"], test_f1={n: s["f1"] for n, s in result["test"].items()},
+                    quantized=result["quantized"], seconds=result["seconds"])
         return 0
     except InputError as e:
         ev.emit("error", message=str(e), kind="input")

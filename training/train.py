@@ -234,6 +234,7 @@ class Task:
     labels: list[str]
     train: list
     dev: tuple  # (Corpus, encoded)
+    repeat: int = 1  # passes over its data per epoch
 
     @property
     def begin_of(self) -> dict[int, int]:
@@ -260,9 +261,14 @@ def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, tasks: list[Task]) -
     def begin_epoch(epoch: int) -> list:
         for group in opt.param_groups:
             group["lr"] = hp["lr"] / (1 + hp["lr_decay"] * (epoch - 1))
-        batches = [(h, b) for h, t in enumerate(tasks) for b in train_batches(t.train, hp["batch_size"], rng, t.begin_of)]
-        rng.shuffle(batches)
-        return batches
+        # Under torchrun, consecutive batches go to different ranks: pairs of one task keep every rank on the
+        # same head at each step.
+        groups = []
+        for h, t in enumerate(tasks):
+            batches = [b for _ in range(t.repeat) for b in train_batches(t.train, hp["batch_size"], rng, t.begin_of)]
+            groups += [[(h, b) for b in batches[i : i + ranks.world]] for i in range(0, len(batches), ranks.world)]
+        rng.shuffle(groups)
+        return [b for g in groups for b in g]
 
     def step(task_batch) -> float:
         head, batch = task_batch

@@ -63,7 +63,9 @@ const FULL_CAPABILITIES = {
 };
 
 export async function startServer(options: StartOptions = {}): Promise<ServerSession> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // BIONER_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=DIR") profiles the server of a bench.
+  const nodeArgs = process.env.BIONER_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

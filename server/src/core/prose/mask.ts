@@ -26,11 +26,19 @@ function maskPattern(text: string, pattern: RegExp): string {
 }
 
 export function maskNonProse(text: string, format: ProseFormat): string {
+  return maskInline(maskBlocks(text, format), format);
+}
+
+/** What spans paragraphs: Markdown's front matter, code blocks and HTML comments (nothing in plain text). */
+export function maskBlocks(text: string, format: ProseFormat): string {
+  return format === 'plaintext' ? text : maskComments(maskCodeBlocks(maskFrontMatter(text)));
+}
+
+/** What stays inside a paragraph (URLs; in Markdown also inline code, HTML tags, links and markup), so that a
+ * paragraph can be masked alone: an edit masks only the paragraphs it changed. */
+export function maskInline(text: string, format: ProseFormat): string {
   if (format === 'plaintext') return maskPattern(text, URL);
-  let masked = maskFrontMatter(text);
-  masked = maskCodeBlocks(masked);
-  masked = maskComments(masked);
-  masked = maskPattern(masked, /``[^\r\n]+?``|`[^`\r\n]+`/g);
+  let masked = maskPattern(text, /``[^\r\n]+?``|`[^`\r\n]+`/g);
   masked = maskPattern(masked, /<\/?[A-Za-z][^<>]*>/g);
   // Link and image destinations, reference definitions, then bare URLs.
   masked = maskPattern(masked, /\]\([^()\s]*(?:\([^()]*\))?[^()]*\)/g);

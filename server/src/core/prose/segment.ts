@@ -3,7 +3,7 @@
  * runs of letters and digits, and every other visible character on its own ("5-FU" → 5 - FU).
  */
 import { ownCopy } from '../text/ownCopy';
-import { maskNonProse, type ProseFormat } from './mask';
+import { maskBlocks, maskInline, type ProseFormat } from './mask';
 
 export interface Word {
   text: string;
@@ -64,26 +64,36 @@ export function segmentProse(text: string, format: ProseFormat): ProseSentence[]
 
 /**
  * Segments repeatedly edited documents: the sentences of a paragraph are kept between calls and reused while
- * its (masked) text is unchanged, so an edit re-segments only the paragraphs it touched.
+ * its text is unchanged, so an edit masks and segments only the paragraphs it touched.
  */
 export class ProseSegmenter {
-  /** Sentences of each paragraph seen in the last call, offsets relative to the paragraph's start. */
-  private paragraphs = new Map<string, ProseSentence[]>();
+  /** Each paragraph seen in the last call, by its text (block masks applied): an owned copy of that text and its
+   * sentences, offsets relative to the paragraph's start. */
+  private paragraphs = new Map<string, Paragraph>();
 
   segment(text: string, format: ProseFormat): ProseSentence[] {
-    const masked = maskNonProse(text, format);
+    const masked = maskBlocks(text, format);
     const sentences: ProseSentence[] = [];
-    const seen = new Map<string, ProseSentence[]>();
-    for (const block of blocks(text, masked, format)) {
-      // Kept between calls: a copy, so that the paragraph's words do not hold this version of the document.
-      const key = ownCopy(masked.slice(block.start, block.end));
-      const relative = this.paragraphs.get(key) ?? seen.get(key) ?? segmentParagraph(key);
-      seen.set(key, relative);
-      for (const sentence of relative) sentences.push(sentence.movedBy(block.start));
+    const seen = new Map<string, Paragraph>();
+    for (const block of blocks(text, format)) {
+      const slice = masked.slice(block.start, block.end);
+      let paragraph = this.paragraphs.get(slice) ?? seen.get(slice);
+      if (!paragraph) {
+        // Kept between calls: a copy, so that the paragraph does not hold this version of the document.
+        const own = ownCopy(slice);
+        paragraph = { text: own, sentences: segmentParagraph(maskInline(own, format)) };
+      }
+      seen.set(paragraph.text, paragraph);
+      for (const sentence of paragraph.sentences) sentences.push(sentence.movedBy(block.start));
     }
     this.paragraphs = seen;
     return sentences;
   }
+}
+
+interface Paragraph {
+  text: string;
+  sentences: ProseSentence[];
 }
 
 /** Sentences of one paragraph of masked text, with offsets from its start. */
@@ -103,7 +113,7 @@ function segmentParagraph(masked: string): ProseSentence[] {
 }
 
 /** Paragraphs: text between blank lines; in Markdown also each heading, list item, quote and table row. */
-function* blocks(text: string, masked: string, format: ProseFormat): Generator<{ start: number; end: number }> {
+function* blocks(text: string, format: ProseFormat): Generator<{ start: number; end: number }> {
   // The heading test looks behind a line break it has matched: looking behind first ran at every position of a line, in
   // quadratic time on long lines.
   const breaks =
@@ -115,7 +125,7 @@ function* blocks(text: string, masked: string, format: ProseFormat): Generator<{
     yield { start, end: m.index };
     start = m.index + m[0].length;
   }
-  yield { start, end: masked.length };
+  yield { start, end: text.length };
 }
 
 function endsSentence(masked: string, words: Word[]): boolean {
