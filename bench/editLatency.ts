@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   server.open(uri, text, 'plaintext');
   const first = await tokens();
   const firstPassMs = performance.now() - t;
+  if (process.env.EDIT_PAUSE) await new Promise((r) => setTimeout(r, Number(process.env.EDIT_PAUSE)));
   const latencies: number[] = [];
   for (let e = 0; e < edits; e++) {
     // Append a letter to the first word of sentence s, on line 2s of the note.

@@ -3,9 +3,8 @@
  * failure ( ARF )") gets the entity type of its long form, and the long form gets the type of its short form when
  * the model typed only the short one. The model decides each sentence alone; a definition is document context.
  */
-import { tagsForChunks } from '../conll/convert';
 import { findDefinitions, isLongForm, type AbbreviationSource, type Definition, type WordRange } from './abbreviations';
-import type { PredictedSpan, SentencePrediction } from './engine';
+import { withSpans, type PredictedSpan, type SentencePrediction } from './engine';
 
 /** Sentence indices, end exclusive. */
 export interface SentenceRange {
@@ -59,77 +58,180 @@ interface Occurrence extends WordRange {
   sentence: number;
 }
 
+/** One typing an abbreviation makes: a word range of a sentence takes the type and confidence of a span. */
+interface Put {
+  sentence: number;
+  range: WordRange;
+  like: PredictedSpan;
+  source: AbbreviationSource;
+}
+
+/** The definitions of each short form (by key), in sentence order; keys in the order of their first definition. */
+function definitionsByKey(sentences: readonly (readonly string[])[]): Map<string, Placed[]> {
+  return groupBy(
+    sentences.flatMap((words, sentence) => definitionsOf(words).map((d) => ({ ...d, sentence }))),
+    (d) => d.key,
+  );
+}
+
+/** The typings of one short form: they depend on its definitions, its occurrences and those sentences' predictions. */
+function putsOf(
+  key: string,
+  defined: readonly Placed[],
+  places: readonly { sentence: number; start: number }[],
+  sentences: readonly (readonly string[])[],
+  predictions: readonly SentencePrediction[],
+  reaches: (from: number, to: number) => boolean,
+): Put[] {
+  const form = sentences[defined[0].sentence].slice(defined[0].short.start, defined[0].short.end);
+  const occurrences = places
+    .filter((o) => form.every((word, k) => sentences[o.sentence][o.start + k] === word))
+    .map((o) => ({ sentence: o.sentence, start: o.start, end: o.start + form.length }));
+  const byDefinition = new Map<Placed, Occurrence[]>();
+  for (const occurrence of occurrences) {
+    const nearest = nearestDefinition(defined, occurrence.sentence, reaches);
+    if (nearest) (byDefinition.get(nearest) ?? byDefinition.set(nearest, []).get(nearest)!).push(occurrence);
+  }
+  const puts: Put[] = [];
+  for (const [definition, reached] of byDefinition) {
+    const fromLong = spanOfLongForm(sentences[definition.sentence], predictions[definition.sentence].spans, definition, key);
+    const source = { shortForm: key, longForm: text(sentences[definition.sentence], fromLong ?? definition.long), definedIn: definition.sentence };
+    const typed = fromLong ?? majorityType(reached.map((o) => predictions[o.sentence].spans.find((s) => s.start === o.start && s.end === o.end)));
+    if (!typed) continue;
+    // A long form with entities inside ("heparin - induced thrombocytopenia": a Chemical and a Disease) keeps them.
+    const longIsOutside = !predictions[definition.sentence].spans.some((s) => s.start < definition.long.end && definition.long.start < s.end);
+    if (!fromLong && longIsOutside) puts.push({ sentence: definition.sentence, range: definition.long, like: typed, source });
+    for (const occurrence of reached) puts.push({ sentence: occurrence.sentence, range: occurrence, like: typed, source });
+  }
+  return puts;
+}
+
+/** A sentence's typings, in order, and what they made of its prediction. */
+interface Applied {
+  puts: Put[];
+  prediction: SentencePrediction;
+}
+
+/**
+ * The predictions with the typings made in order; the same array when none changes a span. A sentence whose
+ * prediction and typings are those of `previous` keeps the prediction made then.
+ */
+function applyPuts(predictions: readonly SentencePrediction[], puts: readonly Put[], previous?: Typed): { result: readonly SentencePrediction[]; applied: Map<number, Applied> } {
+  const bySentence = groupBy(puts, (put) => put.sentence);
+  const applied = new Map<number, Applied>();
+  for (const [sentence, own] of bySentence) {
+    const before = previous?.applied.get(sentence);
+    if (before && previous!.predictions[sentence] === predictions[sentence] && sameItems(before.puts, own)) {
+      applied.set(sentence, { puts: own, prediction: before.prediction });
+      continue;
+    }
+    let spans = predictions[sentence].spans;
+    for (const { range, like, source } of own) {
+      const overlapping = spans.filter((s) => s.start < range.end && range.start < s.end);
+      // An occurrence inside a longer entity ("IL-2 receptor") keeps that entity.
+      if (overlapping.some((s) => s.start < range.start || s.end > range.end)) continue;
+      if (overlapping.length === 1 && overlapping[0].start === range.start && overlapping[0].end === range.end && overlapping[0].type === like.type) continue;
+      const span = { start: range.start, end: range.end, type: like.type, confidence: like.confidence, abbreviation: source };
+      spans = [...spans.filter((s) => !overlapping.includes(s)), span].sort((a, b) => a.start - b.start);
+    }
+    if (spans !== predictions[sentence].spans) applied.set(sentence, { puts: own, prediction: withSpans(predictions[sentence], spans) });
+  }
+  if (applied.size === 0) return { result: predictions, applied };
+  return { result: predictions.map((p, s) => applied.get(s)?.prediction ?? p), applied };
+}
+
+const sameItems = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /** The predictions with abbreviation types applied; the same array when the text defines no abbreviation. */
 export function withAbbreviationTypes(
   sentences: readonly (readonly string[])[],
   predictions: readonly SentencePrediction[],
   scope: AbbreviationScope,
 ): readonly SentencePrediction[] {
-  const definitions = sentences.flatMap((words, sentence) => definitionsOf(words).map((d) => ({ ...d, sentence })));
-  if (definitions.length === 0) return predictions;
-  const reaches = reachOf(scope, sentences.length);
-  const starts = firstWordPlaces(sentences, new Set(definitions.map((d) => sentences[d.sentence][d.short.start])));
-  const spans = predictions.map((p) => p.spans);
-  const changed = new Set<number>();
-  const put = (sentence: number, range: WordRange, like: PredictedSpan, source: AbbreviationSource) => {
-    const current = spans[sentence];
-    const overlapping = current.filter((s) => s.start < range.end && range.start < s.end);
-    // An occurrence inside a longer entity ("IL-2 receptor") keeps that entity.
-    if (overlapping.some((s) => s.start < range.start || s.end > range.end)) return;
-    if (overlapping.length === 1 && overlapping[0].start === range.start && overlapping[0].end === range.end && overlapping[0].type === like.type) return;
-    const span = { start: range.start, end: range.end, type: like.type, confidence: like.confidence, abbreviation: source };
-    spans[sentence] = [...current.filter((s) => !overlapping.includes(s)), span].sort((a, b) => a.start - b.start);
-    changed.add(sentence);
-  };
-  for (const [key, defined] of groupBy(definitions, (d) => d.key)) {
-    const form = sentences[defined[0].sentence].slice(defined[0].short.start, defined[0].short.end);
-    const occurrences = (starts.get(form[0]) ?? [])
-      .filter((o) => form.every((word, k) => sentences[o.sentence][o.start + k] === word))
-      .map((o) => ({ sentence: o.sentence, start: o.start, end: o.start + form.length }));
-    const byDefinition = new Map<Placed, Occurrence[]>();
-    for (const occurrence of occurrences) {
-      const nearest = nearestDefinition(defined, occurrence.sentence, reaches);
-      if (nearest) (byDefinition.get(nearest) ?? byDefinition.set(nearest, []).get(nearest)!).push(occurrence);
-    }
-    for (const [definition, reached] of byDefinition) {
-      const fromLong = spanOfLongForm(sentences[definition.sentence], predictions[definition.sentence].spans, definition, key);
-      const source = { shortForm: key, longForm: text(sentences[definition.sentence], fromLong ?? definition.long), definedIn: definition.sentence };
-      const typed = fromLong ?? majorityType(reached.map((o) => predictions[o.sentence].spans.find((s) => s.start === o.start && s.end === o.end)));
-      if (!typed) continue;
-      // A long form with entities inside ("heparin - induced thrombocytopenia": a Chemical and a Disease) keeps them.
-      const longIsOutside = !predictions[definition.sentence].spans.some((s) => s.start < definition.long.end && definition.long.start < s.end);
-      if (!fromLong && longIsOutside) put(definition.sentence, definition.long, typed, source);
-      for (const occurrence of reached) put(occurrence.sentence, occurrence, typed, source);
-    }
-  }
-  if (changed.size === 0) return predictions;
-  return predictions.map((p, s) => (changed.has(s) ? { ...p, spans: spans[s], labels: tagsForChunks(spans[s], p.labels.length, 'IOB2') } : p));
+  return typeAbbreviations(sentences, predictions, scope).result;
+}
+
+interface Typed {
+  predictions: readonly SentencePrediction[];
+  result: readonly SentencePrediction[];
+  byKey: Map<string, Placed[]>;
+  /** Each short form's typings. */
+  puts: Map<string, Put[]>;
+  /** Each sentence's, where they changed its prediction. */
+  applied: Map<number, Applied>;
+  /** Where the first word of each short form occurs. */
+  places: Places;
 }
 
 /**
- * withAbbreviationTypes over the versions of one document. An edit usually changes one sentence; when every
- * changed sentence, before and after, defines nothing and holds no word that starts a short form, no type given
- * elsewhere can change, and the last result is kept with those sentences' new predictions.
+ * withAbbreviationTypes, with the typings of each short form and where the first word of each occurs; `kept` gives
+ * the typings of the short forms known unchanged and the places already found.
+ */
+function typeAbbreviations(
+  sentences: readonly (readonly string[])[],
+  predictions: readonly SentencePrediction[],
+  scope: AbbreviationScope,
+  kept?: { previous: Typed; places: Places; unchanged: (key: string) => boolean },
+): Typed {
+  const byKey = kept?.previous.byKey ?? definitionsByKey(sentences);
+  const puts = new Map<string, Put[]>();
+  const firstOf = (defined: readonly Placed[]) => sentences[defined[0].sentence][defined[0].short.start];
+  const places = kept?.places ?? firstWordPlaces(sentences, new Set([...byKey.values()].map(firstOf)));
+  if (byKey.size === 0) return { predictions, result: predictions, byKey, puts, applied: new Map(), places };
+  const reaches = reachOf(scope, sentences.length);
+  for (const [key, defined] of byKey) {
+    const known = kept?.unchanged(key) ? kept.previous.puts.get(key) : undefined;
+    puts.set(key, known ?? putsOf(key, defined, places.get(firstOf(defined)) ?? [], sentences, predictions, reaches));
+  }
+  return { predictions, byKey, puts, places, ...applyPuts(predictions, [...puts.values()].flat(), kept?.previous) };
+}
+
+/**
+ * withAbbreviationTypes over the versions of one document. An edit usually changes one sentence. When every changed
+ * sentence defines what it defined before, at the same words, the definitions stand, and only the short forms whose
+ * first word a changed sentence holds (before or after) are typed again; the others keep their typings.
  */
 export class DocumentAbbreviations {
-  private last?: { sentences: readonly (readonly string[])[]; predictions: readonly SentencePrediction[]; result: readonly SentencePrediction[]; firsts: Set<string> };
+  private last?: { sentences: readonly (readonly string[])[]; typed: Typed; firsts: Map<string, string[]> };
 
   apply(sentences: readonly (readonly string[])[], predictions: readonly SentencePrediction[], scope: AbbreviationScope): readonly SentencePrediction[] {
     const last = this.last;
+    let typed: Typed | undefined;
     if (last && last.sentences.length === sentences.length) {
-      const changed = sentences.flatMap((words, s) => (words !== last.sentences[s] || predictions[s] !== last.predictions[s] ? [s] : []));
-      const untouched = (words: readonly string[]) => definitionsOf(words).length === 0 && !words.some((word) => last.firsts.has(word));
-      if (changed.every((s) => untouched(sentences[s]) && untouched(last.sentences[s]))) {
-        const result = last.result.map((p, s) => (changed.includes(s) ? predictions[s] : p));
-        this.last = { ...last, sentences, predictions, result };
-        return result;
+      const changed = sentences.flatMap((words, s) => (words !== last.sentences[s] || predictions[s] !== last.typed.predictions[s] ? [s] : []));
+      if (changed.every((s) => sameDefinitions(definitionsOf(sentences[s]), definitionsOf(last.sentences[s])))) {
+        // Short forms defined or occurring in a changed sentence: their long form's or occurrences' types may change.
+        const touched = new Set(changed.flatMap((s) => [...sentences[s], ...last.sentences[s]]).flatMap((word) => last.firsts.get(word) ?? []));
+        const places = movedPlaces(last.typed.places, changed, last.sentences, sentences);
+        typed = typeAbbreviations(sentences, predictions, scope, { previous: last.typed, places, unchanged: (key) => !touched.has(key) });
       }
     }
-    const result = withAbbreviationTypes(sentences, predictions, scope);
-    const firsts = new Set(sentences.flatMap((words) => definitionsOf(words).map((d) => words[d.short.start])));
-    this.last = { sentences, predictions, result, firsts };
-    return result;
+    typed ??= typeAbbreviations(sentences, predictions, scope);
+    const firsts = new Map<string, string[]>();
+    for (const [key, defined] of typed.byKey) {
+      const first = sentences[defined[0].sentence][defined[0].short.start];
+      (firsts.get(first) ?? firsts.set(first, []).get(first)!).push(key);
+    }
+    this.last = { sentences, typed, firsts };
+    return typed.result;
   }
+}
+
+const sameRange = (a: WordRange, b: WordRange) => a.start === b.start && a.end === b.end;
+const sameDefinitions = (a: readonly Keyed[], b: readonly Keyed[]) =>
+  a.length === b.length && a.every((d, i) => d.key === b[i].key && sameRange(d.short, b[i].short) && sameRange(d.long, b[i].long));
+
+/** The places with the changed sentences' words looked at again: the lists they are in are rebuilt, in order. */
+function movedPlaces(places: Places, changed: readonly number[], before: readonly (readonly string[])[], after: readonly (readonly string[])[]): Places {
+  const moved = new Map(places);
+  const again = new Set(changed);
+  const words = new Set(changed.flatMap((s) => [...before[s], ...after[s]]).filter((word) => places.has(word)));
+  for (const word of words) {
+    const kept = places.get(word)!.filter((place) => !again.has(place.sentence));
+    for (const s of changed) after[s].forEach((w, start) => w === word && kept.push({ sentence: s, start }));
+    moved.set(word, kept.sort((a, b) => a.sentence - b.sentence || a.start - b.start));
+  }
+  return moved;
 }
 
 const text = (words: readonly string[], range: WordRange) => words.slice(range.start, range.end).join(' ');
@@ -170,19 +272,20 @@ function markedWords(words: readonly string[]): number[] {
   return found;
 }
 
+/** Per first word of a short form, every place it occurs, in order. */
+type Places = ReadonlyMap<string, readonly { sentence: number; start: number }[]>;
+
 /** Per word of `firsts`, every place it occurs, in order: one pass over the text for all short forms. */
-function firstWordPlaces(sentences: readonly (readonly string[])[], firsts: ReadonlySet<string>): Map<string, { sentence: number; start: number }[]> {
+function firstWordPlaces(sentences: readonly (readonly string[])[], firsts: ReadonlySet<string>): Places {
   const places = new Map<string, { sentence: number; start: number }[]>();
+  for (const word of firsts) places.set(word, []);
   // A short form whose first word has no capital or digit needs every word looked at, not only marked ones.
   const everyWord = [...firsts].some((word) => !MARKED.test(word));
   for (let sentence = 0; sentence < sentences.length; sentence++) {
     const words = sentences[sentence];
     const positions = everyWord ? words.keys() : markedWords(words);
     for (const start of positions) {
-      if (!firsts.has(words[start])) continue;
-      const list = places.get(words[start]);
-      if (list) list.push({ sentence, start });
-      else places.set(words[start], [{ sentence, start }]);
+      places.get(words[start])?.push({ sentence, start });
     }
   }
   return places;
@@ -210,8 +313,8 @@ function majorityType(spans: readonly (PredictedSpan | undefined)[]): PredictedS
   return top.reduce((best, s) => (s.confidence > best.confidence ? s : best));
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
   for (const item of items) (groups.get(key(item)) ?? groups.set(key(item), []).get(key(item))!).push(item);
   return groups;
 }

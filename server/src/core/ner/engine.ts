@@ -85,8 +85,8 @@ export class NerEngine {
   ) {
     this.heads = heads.map((head) => {
       const names = head.labels.map((id) => folder.labels[id]);
-      const identity = head.labels.length === folder.labels.length && head.labels.every((id, i) => id === i);
-      return { labels: head.labels, identity, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
+      const contiguous = head.labels.every((id, i) => id === head.labels[0] + i);
+      return { labels: head.labels, range: contiguous ? [head.labels[0], head.labels[0] + head.labels.length] : undefined, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
     });
   }
 
@@ -235,17 +235,21 @@ export class NerEngine {
    * on several corpora answers each corpus's types, and the answers are merged into one valid sequence.
    */
   private decodeScores(scores: Float32Array[], heads: readonly DecodedHead[], types: ReadonlySet<string> | undefined): SentencePrediction {
+    const { labels: labelNames } = this.folder;
+    const words = scores.length;
     const spans: PredictedSpan[] = [];
-    /** Per head, per word, its most probable labels. */
-    const rankedByHead: { label: string; probability: number }[][][] = [];
+    /** Per head, per word, its label probabilities. */
+    const marginalsByHead: Float64Array[][] = [];
     /** The head of each span. */
     const headOf = new Map<PredictedSpan, number>();
     const chosen = (tag: Tag) => !types || tag.prefix === 'O' || types.has(tag.type);
     let rawLabels: string[] = [];
-    heads.forEach((head, h) => {
-      const own = head.identity ? scores : scores.map((row) => Float32Array.from(head.labels, (id) => row[id]));
+    // A loop, not a closure: `scores` (views of the whole batch's logits) must stay out of the context that the
+    // lazy ranking keeps alive in every cached prediction.
+    for (const [h, head] of heads.entries()) {
+      const own = ownScores(scores, head);
       const { labels, marginals } = this.decoding === 'argmax' ? decodeArgmax(own) : decode(own, head.mask, head.crf);
-      rawLabels = labels.map((id) => this.folder.labels[head.labels[id]]);
+      rawLabels = labels.map((id) => labelNames[head.labels[id]]);
       for (const chunk of chunkEntities(labels.map((id) => head.tags[id]))) {
         if (types && !types.has(chunk.type)) continue;
         let confidence = 1;
@@ -254,14 +258,17 @@ export class NerEngine {
         spans.push(span);
         headOf.set(span, h);
       }
-      rankedByHead.push(
-        marginals.map((row) => topIndices(row, RANKED_LABELS).flatMap((k) => (chosen(head.tags[k]) ? [{ label: this.folder.labels[head.labels[k]], probability: row[k] }] : []))),
-      );
-    });
+      marginalsByHead.push(marginals);
+    }
     const kept = heads.length === 1 ? spans : keepNonOverlapping(spans);
     // Argmax labels are shown as they are (possibly invalid), to compare with plain pipelines word for word.
-    const wordLabels = this.decoding === 'argmax' && heads.length === 1 && !types ? rawLabels : tagsForChunks(kept, scores.length, 'IOB2');
-    return { labels: wordLabels, spans: kept, ranked: heads.length === 1 ? rankedByHead[0] : mergedRankings(scores.length, rankedByHead, kept, headOf) };
+    const wordLabels = this.decoding === 'argmax' && heads.length === 1 && !types ? rawLabels : tagsForChunks(kept, words, 'IOB2');
+    return withLazyRanking({ labels: wordLabels, spans: kept }, () => {
+      const rankedByHead = marginalsByHead.map((marginals, h) =>
+        marginals.map((row) => topIndices(row, RANKED_LABELS).flatMap((k) => (chosen(heads[h].tags[k]) ? [{ label: labelNames[heads[h].labels[k]], probability: row[k] }] : []))),
+      );
+      return heads.length === 1 ? rankedByHead[0] : mergedRankings(words, rankedByHead, kept, headOf);
+    });
   }
 
   /** The words' part of cache keys, for word arrays seen before: callers that reuse arrays for unchanged sentences skip the join. */
@@ -289,10 +296,33 @@ export class NerEngine {
 
 interface DecodedHead {
   labels: number[];
-  identity: boolean;
+  /** [lo, hi) when the head's labels are one run of the label axis (always, in the heads' layout): its scores are a view. */
+  range?: [number, number];
   tags: Tag[];
   mask: TransitionMask;
   crf?: Crf;
+}
+
+type RankedLabels = SentencePrediction['ranked'];
+
+/** A head's scores of each word. */
+function ownScores(scores: readonly Float32Array[], head: DecodedHead): Float32Array[] {
+  const range = head.range;
+  return range ? scores.map((row) => row.subarray(range[0], range[1])) : scores.map((row) => Float32Array.from(head.labels, (id) => row[id]));
+}
+
+/**
+ * The prediction with `ranked` made on first read: only hovers and BIO predictions read it, and ranking every word
+ * of every head was a third of the first pass's main-thread time.
+ */
+function withLazyRanking(prediction: Omit<SentencePrediction, 'ranked'>, rank: () => RankedLabels): SentencePrediction {
+  let ranked: RankedLabels | undefined;
+  return Object.defineProperty(prediction, 'ranked', { get: () => (ranked ??= rank()), enumerable: true }) as SentencePrediction;
+}
+
+/** The prediction with other spans (and their labels); its ranking is read from the original when asked for. */
+export function withSpans(prediction: SentencePrediction, spans: PredictedSpan[]): SentencePrediction {
+  return withLazyRanking({ labels: tagsForChunks(spans, prediction.labels.length, 'IOB2'), spans }, () => prediction.ranked);
 }
 
 function remember(cache: Map<string, SentencePrediction>, key: string, prediction: SentencePrediction): void {
