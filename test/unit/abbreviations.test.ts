@@ -103,3 +103,30 @@ test('a document edited where no abbreviation is involved keeps its abbreviation
   assert.deepEqual(typed(third[2]), [[0, 1, 'Disease', 'ARF']]);
   assert.deepEqual(third, withAbbreviationTypes(again, [before[0], before[1], prediction(4)], WHOLE_TEXT));
 });
+
+test('a document edited at random keeps, from memory, the abbreviation types a fresh pass gives', () => {
+  // A small pseudo-random generator, so that a failure can be replayed.
+  let seed = 7;
+  const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const pool = [
+    'acute renal failure ( ARF ) .', 'ARF was treated', 'chronic pancreatitis ( CP ) .', 'CP worsened with ARF',
+    'cisplatin ( CP ) was given', 'the patient went home', 'no ARF and no CP', 'IL - 2 ( IL2 ) rose', 'IL2 fell',
+  ].map(words);
+  const randomPrediction = (length: number) => {
+    const start = next(length);
+    return next(3) === 0 ? prediction(length) : prediction(length, [start, start + 1 + next(Math.min(3, length - start)), next(2) ? 'Disease' : 'Chemical', 0.5 + next(50) / 100]);
+  };
+  const memory = new DocumentAbbreviations();
+  const sentences = Array.from({ length: 12 }, () => pool[next(pool.length)]);
+  const predictions = sentences.map((s) => randomPrediction(s.length));
+  for (let step = 0; step < 300; step++) {
+    const s = next(sentences.length);
+    if (next(2)) {
+      sentences[s] = pool[next(pool.length)];
+      predictions[s] = randomPrediction(sentences[s].length);
+    } else predictions[s] = randomPrediction(sentences[s].length);
+    const scope = next(4) === 0 ? { window: 2 } : WHOLE_TEXT;
+    const remembered = memory.apply([...sentences], [...predictions], scope);
+    assert.deepEqual(remembered.map(typed), withAbbreviationTypes(sentences, predictions, scope).map(typed), `step ${step}`);
+  }
+});

@@ -192,12 +192,12 @@ function typeAbbreviations(
  * first word a changed sentence holds (before or after) are typed again; the others keep their typings.
  */
 export class DocumentAbbreviations {
-  private last?: { sentences: readonly (readonly string[])[]; typed: Typed; firsts: Map<string, string[]> };
+  private last?: { sentences: readonly (readonly string[])[]; scope: AbbreviationScope; typed: Typed; firsts: Map<string, string[]> };
 
   apply(sentences: readonly (readonly string[])[], predictions: readonly SentencePrediction[], scope: AbbreviationScope): readonly SentencePrediction[] {
     const last = this.last;
     let typed: Typed | undefined;
-    if (last && last.sentences.length === sentences.length) {
+    if (last && last.sentences.length === sentences.length && sameScope(last.scope, scope)) {
       const changed = sentences.flatMap((words, s) => (words !== last.sentences[s] || predictions[s] !== last.typed.predictions[s] ? [s] : []));
       if (changed.every((s) => sameDefinitions(definitionsOf(sentences[s]), definitionsOf(last.sentences[s])))) {
         // Short forms defined or occurring in a changed sentence: their long form's or occurrences' types may change.
@@ -212,9 +212,14 @@ export class DocumentAbbreviations {
       const first = sentences[defined[0].sentence][defined[0].short.start];
       (firsts.get(first) ?? firsts.set(first, []).get(first)!).push(key);
     }
-    this.last = { sentences, typed, firsts };
+    this.last = { sentences, scope, typed, firsts };
     return typed.result;
   }
+}
+
+function sameScope(a: AbbreviationScope, b: AbbreviationScope): boolean {
+  if ('window' in a || 'window' in b) return 'window' in a && 'window' in b && a.window === b.window;
+  return a.documents.length === b.documents.length && a.documents.every((d, i) => d.start === b.documents[i].start && d.end === b.documents[i].end);
 }
 
 const sameRange = (a: WordRange, b: WordRange) => a.start === b.start && a.end === b.end;
