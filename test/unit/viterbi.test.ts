@@ -58,3 +58,15 @@ test('CRF transitions change the decision and marginals reflect them', () => {
   assert.deepEqual(withCrf.labels, [1, 2]);
   assert.ok(withCrf.marginals[1][2] > 0.5);
 });
+
+test('marginals stay exact where probability space underflows (a word whose largest score is a forbidden label)', () => {
+  // I-X cannot start a sentence: relative to its score, every allowed label's is exp(-5000) = 0 in probability space.
+  const { labels, marginals } = decode([[-2000, 0, 5000, -2000, 5000], [0, 0, 0, 0, 0]], new TransitionMask(IOB2));
+  assert.equal(labels[0], 1);
+  for (const row of marginals) {
+    assert.ok(row.every(Number.isFinite));
+    assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  }
+  assert.equal(marginals[0][2], 0);
+  assert.ok(marginals[0][1] > 0.999);
+});

@@ -62,6 +62,8 @@ export interface PredictOptions {
 /** Sub-word positions per batch: bounds memory and keeps batches of similar lengths. */
 const BATCH_SUBWORDS = 8192;
 const MAX_BATCH = 64;
+/** Sentences tokenized and sent at a time: enough for full, length-sorted batches. */
+const SENTENCES_PER_CHUNK = 512;
 const CACHE_LIMIT = 50_000;
 const RANKED_LABELS = 3;
 /** Which 32-bit half of an int64 holds its low bits on this machine. */
@@ -165,48 +167,63 @@ export class NerEngine {
     const todo = sentences.map((_, i) => i).filter((i) => !results[i]);
     if (todo.length > 0) {
       const started = performance.now();
-      const scores = await this.score(todo.map((i) => sentences[i]), options);
       const heads = options.types ? this.heads.filter((head) => head.tags.some((tag) => options.types!.has(tag.type))) : this.heads;
-      todo.forEach((sentence, k) => {
-        const prediction = this.decodeScores(scores[k], heads, options.types);
-        results[sentence] = prediction;
-        remember(cache, this.key(sentences[sentence]), prediction);
-      });
+      await this.score(
+        todo.map((i) => sentences[i]),
+        options,
+        (k, scores) => {
+          const prediction = this.decodeScores(scores, heads, options.types);
+          results[todo[k]] = prediction;
+          remember(cache, this.key(sentences[todo[k]]), prediction);
+        },
+      );
       this.secondsSpent += (performance.now() - started) / 1000;
       this.wordsDone += todo.reduce((n, i) => n + sentences[i].length, 0);
     }
     return results as SentencePrediction[];
   }
 
-  /** Per sentence and word, the label scores at the word's first sub-word (from its most central window). */
-  private async score(sentences: readonly (readonly string[])[], options: PredictOptions): Promise<Float32Array[][]> {
-    const windows = sentences.map((words) => this.encoder.windows(words));
-    const flat = windows.flatMap((ws, s) => ws.map((window, w) => ({ window, s, w })));
-    flat.sort((a, b) => a.window.ids.length - b.window.ids.length);
-    // logits[sentence][window][word in window]: the scores at that word's first sub-word.
-    const logits: Float32Array[][][] = windows.map((ws) => ws.map(() => []));
+  /**
+   * Per sentence and word, the label scores at the word's first sub-word (from its most central window), handed to
+   * `scored` as soon as the sentence's windows are back. Sentences are tokenized and sent a chunk at a time, so that
+   * the main thread tokenizes and decodes while the workers run the model.
+   */
+  private async score(sentences: readonly (readonly string[])[], options: PredictOptions, scored: (sentence: number, scores: Float32Array[]) => void): Promise<void> {
     let done = 0;
     const runs: Promise<void>[] = [];
-    for (let from = 0; from < flat.length; ) {
+    for (let first = 0; first < sentences.length; first += SENTENCES_PER_CHUNK) {
       if (options.isCancelled?.()) throw new Cancelled();
-      const longest = flat[Math.min(flat.length - 1, from + MAX_BATCH - 1)].window.ids.length;
-      const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_SUBWORDS / longest), flat.length - from));
-      const batch = flat.slice(from, from + size);
-      from += size;
-      runs.push(
-        this.runBatch(batch.map((b) => b.window), options.isCancelled).then((perWindow) => {
-          batch.forEach((b, k) => (logits[b.s][b.w] = perWindow[k]));
-          done += batch.length;
-          options.onProgress?.(done, flat.length);
-        }),
-      );
+      const chunk = sentences.slice(first, first + SENTENCES_PER_CHUNK);
+      const windows = chunk.map((words) => this.encoder.windows(words));
+      const flat = windows.flatMap((ws, s) => ws.map((window, w) => ({ window, s, w })));
+      flat.sort((a, b) => a.window.ids.length - b.window.ids.length);
+      // logits[sentence][window][word in window]: the scores at that word's first sub-word.
+      const logits: Float32Array[][][] = windows.map((ws) => ws.map(() => []));
+      const missing = windows.map((ws) => ws.length);
+      for (let from = 0; from < flat.length; ) {
+        const longest = flat[Math.min(flat.length - 1, from + MAX_BATCH - 1)].window.ids.length;
+        const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_SUBWORDS / longest), flat.length - from));
+        const batch = flat.slice(from, from + size);
+        from += size;
+        const run = this.runBatch(batch.map((b) => b.window), options.isCancelled).then((perWindow) => {
+          batch.forEach((b, k) => {
+            logits[b.s][b.w] = perWindow[k];
+            if (--missing[b.s] > 0) return;
+            const best = bestWindowPerWord(windows[b.s], chunk[b.s].length);
+            scored(first + b.s, chunk[b.s].map((_, word) => logits[b.s][best[word]][word - windows[b.s][best[word]].wordStart]));
+            done++;
+          });
+          options.onProgress?.(done, sentences.length);
+        });
+        // Handled now: a batch may fail while later chunks are tokenized, before Promise.all below looks at it.
+        run.catch(() => undefined);
+        runs.push(run);
+      }
+      // Replies that came in are decoded before the next chunk is tokenized.
+      if (first + SENTENCES_PER_CHUNK < sentences.length) await new Promise(setImmediate);
     }
     await Promise.all(runs);
     if (options.isCancelled?.()) throw new Cancelled();
-    return sentences.map((words, s) => {
-      const best = bestWindowPerWord(windows[s], words.length);
-      return words.map((_, word) => logits[s][best[word]][word - windows[s][best[word]].wordStart]);
-    });
   }
 
   /** Runs windows padded to one length; returns per window the score rows of its words' first sub-words. */

@@ -70,7 +70,7 @@ export function decode(scores: (Float32Array | number[])[], mask: TransitionMask
   const n = scores.length;
   if (n === 0) return { labels: [], marginals: [] };
   const L = mask.canStart.length;
-  const { trans, start, end } = lattice(mask, crf);
+  const { trans, start, end } = lattices(mask, crf);
   // emissions[t * L + j]: raw CRF scores, or log-probabilities without a CRF.
   const emissions = new Float64Array(n * L);
   scores.forEach((row, t) => emissions.set(crf ? row : logSoftmaxRow(row), t * L));
@@ -100,7 +100,87 @@ export function decode(scores: (Float32Array | number[])[], mask: TransitionMask
   labels[n - 1] = last;
   for (let t = n - 1; t > 0; t--) labels[t - 1] = back[t * L + labels[t]];
 
-  // Forward-backward in log space for the marginals.
+  return { labels, marginals: scaledMarginals(emissions, n, L, lattices(mask, crf)) ?? logMarginals(emissions, n, L, trans, start, end) };
+}
+
+/** A lattice's scores and their exponentials, made once per head instead of once per sentence. */
+interface Lattice {
+  trans: Float64Array;
+  start: Float64Array;
+  end: Float64Array;
+  expTrans: Float64Array;
+  expStart: Float64Array;
+  expEnd: Float64Array;
+}
+
+const latticeCache = new WeakMap<TransitionMask, Map<Crf | undefined, Lattice>>();
+
+function lattices(mask: TransitionMask, crf?: Crf): Lattice {
+  let byCrf = latticeCache.get(mask);
+  if (!byCrf) latticeCache.set(mask, (byCrf = new Map()));
+  let found = byCrf.get(crf);
+  if (!found) {
+    const { trans, start, end } = lattice(mask, crf);
+    found = { trans, start, end, expTrans: trans.map(Math.exp), expStart: start.map(Math.exp), expEnd: end.map(Math.exp) };
+    byCrf.set(crf, found);
+  }
+  return found;
+}
+
+/**
+ * Forward-backward in probability space, each step rescaled to sum 1 (Rabiner 1989): one exp per word and label
+ * instead of one per label pair, as log space needs. Undefined when a step underflows to zero; log space then.
+ */
+function scaledMarginals(emissions: Float64Array, n: number, L: number, lattice: Lattice): Float64Array[] | undefined {
+  const { expTrans, expStart, expEnd } = lattice;
+  // e[t * L + j] = exp(emission - the word's largest emission): a per-word factor, which the rescaling removes.
+  const e = new Float64Array(n * L);
+  for (let t = 0; t < n; t++) {
+    let max = NEG;
+    for (let j = 0; j < L; j++) max = Math.max(max, emissions[t * L + j]);
+    for (let j = 0; j < L; j++) e[t * L + j] = Math.exp(emissions[t * L + j] - max);
+  }
+  const alpha = new Float64Array(n * L);
+  const beta = new Float64Array(n * L);
+  const normalize = (v: Float64Array, at: number): boolean => {
+    let sum = 0;
+    for (let j = 0; j < L; j++) sum += v[at + j];
+    if (!(sum > 0) || !Number.isFinite(sum)) return false;
+    for (let j = 0; j < L; j++) v[at + j] /= sum;
+    return true;
+  };
+  for (let j = 0; j < L; j++) alpha[j] = expStart[j] * e[j];
+  if (!normalize(alpha, 0)) return undefined;
+  for (let t = 1; t < n; t++) {
+    for (let j = 0; j < L; j++) {
+      let sum = 0;
+      for (let i = 0; i < L; i++) sum += alpha[(t - 1) * L + i] * expTrans[i * L + j];
+      alpha[t * L + j] = sum * e[t * L + j];
+    }
+    if (!normalize(alpha, t * L)) return undefined;
+  }
+  for (let j = 0; j < L; j++) beta[(n - 1) * L + j] = expEnd[j];
+  if (!normalize(beta, (n - 1) * L)) return undefined;
+  for (let t = n - 2; t >= 0; t--) {
+    for (let i = 0; i < L; i++) {
+      let sum = 0;
+      for (let j = 0; j < L; j++) sum += expTrans[i * L + j] * e[(t + 1) * L + j] * beta[(t + 1) * L + j];
+      beta[t * L + i] = sum;
+    }
+    if (!normalize(beta, t * L)) return undefined;
+  }
+  const marginals: Float64Array[] = [];
+  for (let t = 0; t < n; t++) {
+    const row = new Float64Array(L);
+    for (let j = 0; j < L; j++) row[j] = alpha[t * L + j] * beta[t * L + j];
+    if (!normalize(row, 0)) return undefined;
+    marginals.push(row);
+  }
+  return marginals;
+}
+
+/** Forward-backward in log space: exact where probability space underflows. */
+function logMarginals(emissions: Float64Array, n: number, L: number, trans: Float64Array, start: Float64Array, end: Float64Array): Float64Array[] {
   const alpha = new Float64Array(n * L);
   const beta = new Float64Array(n * L);
   const terms = new Float64Array(L);
@@ -126,7 +206,7 @@ export function decode(scores: (Float32Array | number[])[], mask: TransitionMask
     for (let j = 0; j < L; j++) row[j] = Math.exp(alpha[t * L + j] + beta[t * L + j] - logZ);
     marginals.push(row);
   }
-  return { labels, marginals };
+  return marginals;
 }
 
 function logSumExp(values: Float64Array): number {
