@@ -1,11 +1,13 @@
 /**
  * Re-analysis latency through the language server: a plain-text document of N sentences is annotated once,
- * then one word is changed and the time until the new semantic tokens arrive is measured.
+ * then one word is changed and the time until the new semantic tokens arrive is measured; also the server's peak
+ * RSS (VmHWM, its inference workers included). EDIT_PAUSE=MS waits that long between the first pass and the edits.
  *   editLatency.ts MODEL_DIR SENTENCES_JSON OUT_JSON [EDITS]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startServer } from '../test/support/lspClient';
+import { processMemory } from '../test/support/soak';
 import { noteText } from './note';
 
 const [modelDir, sentencesFile, outFile, editsArg] = process.argv.slice(2);
@@ -32,12 +34,13 @@ async function main(): Promise<void> {
     await tokens();
     latencies.push(performance.now() - t);
   }
+  const memory = processMemory(server.process.pid!);
   await server.stop();
   const inOrder = [...latencies];
   latencies.sort((a, b) => a - b);
   writeFileSync(
     outFile,
-    JSON.stringify({ sentences: sentences.length, firstPassMs, entityTokens: first.data.length / 5, editLatencyMs: { median: latencies[latencies.length >> 1], max: latencies[latencies.length - 1], inOrder } }),
+    JSON.stringify({ sentences: sentences.length, firstPassMs, peakRssMB: memory.peakMB, entityTokens: first.data.length / 5, editLatencyMs: { median: latencies[latencies.length >> 1], max: latencies[latencies.length - 1], inOrder } }),
   );
 }
 

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const editSet = repeatSentences(sentences, editSentences);
   const editFile = path.join(work, 'edit-sentences.json');
   writeFileSync(editFile, JSON.stringify(editSet));
-  const latency = runSide('editLatency.ts', 'latency', model, editFile, 'OUT') as { firstPassMs: number; editLatencyMs: { median: number; max: number } };
+  const latency = runSide('editLatency.ts', 'latency', model, editFile, 'OUT') as { firstPassMs: number; peakRssMB: number; editLatencyMs: { median: number; max: number } };
   const summary = {
     date: new Date().toISOString(),
     data: path.relative(ROOT, data),
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
             throughputRatio: Number((engine.tokensPerSecond / spacy.tokensPerSecond).toFixed(2)),
           },
     entityF1: f1,
-    server: { sentences: editSentences, firstPassMs: Math.round(latency.firstPassMs), editLatencyMs: latency.editLatencyMs },
+    server: { sentences: editSentences, firstPassMs: Math.round(latency.firstPassMs), peakRssMB: latency.peakRssMB, editLatencyMs: latency.editLatencyMs },
   };
   console.log(JSON.stringify(summary, null, 2));
   console.log(`strict entity F1 (%, conlleval chunking) against ${path.relative(ROOT, data)}:`);

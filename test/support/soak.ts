@@ -63,7 +63,7 @@ export interface Measured extends Memory {
 const toMB = (bytes: number) => Math.round(bytes / 104857.6) / 10;
 
 /** The process's memory, worker threads included, from /proc (Linux). */
-function processMemory(pid: number): Memory {
+export function processMemory(pid: number): Memory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]);
   return { rssMB: toMB(kB('VmRSS') * 1024), peakMB: toMB(kB('VmHWM') * 1024) };
