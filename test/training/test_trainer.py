@@ -315,11 +315,11 @@ def test_graph_spells_each_word_from_its_pieces():
     model = Tagger(tables, len(chars), len(words), ["O", "B-Disease", "I-Disease"], word_chars=8).eval()
     sentence = ["cancer", "ofcancers", "X", "hyperphenylalaninemia"]
     ids = [tok.token_to_id("[CLS]")] + [i for p in WordEncoder(tok).words(sentence) for i in p] + [tok.token_to_id("[SEP]")]
-    word_of, n_words, grid, word_ids = model.words(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
+    word_of, n_words, grid, lengths, word_ids = model.words(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
     assert int(n_words[0]) == 4
     spelled = ["".join(chars[c] for c in grid[0, w].tolist() if c) for w in range(4)]
     assert spelled == ["cancer", "ofcacers", "X", "hypeemia"]
-    assert grid[0, 4].tolist() == [0] * 8
+    assert lengths[0, :5].tolist() == [6, 8, 1, 8, 0]
     assert [words[i] for i in word_ids[0, :4].tolist()] == ["cancer", "<unk>", "x", "<unk>"]
     assert word_of[0].tolist()[:3] == [-1, 0, 1]
 
