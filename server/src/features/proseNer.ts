@@ -35,23 +35,29 @@ const PREDICTED = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('predicted');
 const LOW_CONFIDENCE = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('lowConfidence');
 const BEGIN = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('begin');
 
+/** The legend index of an entity type's token: made once per type, as every edit rebuilds all of a document's tokens. */
+const tokenIndices = new Map<string, number>();
+function tokenIndex(entityType: string): number {
+  let index = tokenIndices.get(entityType);
+  if (index === undefined) tokenIndices.set(entityType, (index = SEMANTIC_TOKEN_TYPES.indexOf(tokenTypeForEntity(entityType))));
+  return index;
+}
+
 /** Each predicted entity's text, split at line breaks (a semantic token cannot span lines). */
 export function proseSemanticTokens(analysis: ProseAnalysis, settings: BionerSettings): SemanticTokens {
   const builder = new SemanticTokensBuilder();
   analysis.sentences.forEach((sentence, s) => {
     for (const span of analysis.predictions[s].spans) {
-      const type = SEMANTIC_TOKEN_TYPES.indexOf(tokenTypeForEntity(span.type));
+      const type = tokenIndex(span.type);
       let modifiers = PREDICTED | BEGIN | (span.confidence < settings.lowConfidenceThreshold ? LOW_CONFIDENCE : 0);
-      const words = sentence.words.slice(span.start, span.end);
-      let runStart = words[0];
-      words.forEach((word, i) => {
-        const next = words[i + 1];
-        const from = analysis.index.positionAt(runStart.start);
-        if (next && analysis.index.positionAt(next.start).line === from.line) return;
-        builder.push(from.line, from.character, word.end - runStart.start, type, modifiers);
+      let runStart = sentence.startOf(span.start);
+      for (let w = span.start; w < span.end; w++) {
+        const from = analysis.index.positionAt(runStart);
+        if (w + 1 < span.end && analysis.index.positionAt(sentence.startOf(w + 1)).line === from.line) continue;
+        builder.push(from.line, from.character, sentence.endOf(w) - runStart, type, modifiers);
         modifiers &= ~BEGIN;
-        if (next) runStart = next;
-      });
+        if (w + 1 < span.end) runStart = sentence.startOf(w + 1);
+      }
     }
   });
   return builder.build();

@@ -255,8 +255,8 @@ export class NerEngine {
     const { labels: labelNames } = this.folder;
     const words = scores.length;
     const spans: PredictedSpan[] = [];
-    /** Per head, per word, its label probabilities. */
-    const marginalsByHead: Float64Array[][] = [];
+    /** Per head, its label probabilities word after word: kept for the ranking, one small array per head. */
+    const marginalsByHead: Float32Array[] = [];
     /** The head of each span. */
     const headOf = new Map<PredictedSpan, number>();
     const chosen = (tag: Tag) => !types || tag.prefix === 'O' || types.has(tag.type);
@@ -275,14 +275,14 @@ export class NerEngine {
         spans.push(span);
         headOf.set(span, h);
       }
-      marginalsByHead.push(marginals);
+      marginalsByHead.push(packed(marginals, head.labels.length));
     }
     const kept = heads.length === 1 ? spans : keepNonOverlapping(spans);
     // Argmax labels are shown as they are (possibly invalid), to compare with plain pipelines word for word.
     const wordLabels = this.decoding === 'argmax' && heads.length === 1 && !types ? rawLabels : tagsForChunks(kept, words, 'IOB2');
     return withLazyRanking({ labels: wordLabels, spans: kept }, () => {
       const rankedByHead = marginalsByHead.map((marginals, h) =>
-        marginals.map((row) => topIndices(row, RANKED_LABELS).flatMap((k) => (chosen(heads[h].tags[k]) ? [{ label: labelNames[heads[h].labels[k]], probability: row[k] }] : []))),
+        rows(marginals, heads[h].labels.length).map((row) => topIndices(row, RANKED_LABELS).flatMap((k) => (chosen(heads[h].tags[k]) ? [{ label: labelNames[heads[h].labels[k]], probability: row[k] }] : []))),
       );
       return heads.length === 1 ? rankedByHead[0] : mergedRankings(words, rankedByHead, kept, headOf);
     });
@@ -321,6 +321,17 @@ interface DecodedHead {
 }
 
 type RankedLabels = SentencePrediction['ranked'];
+
+/** Rows of equal length, one after the other in one array: one object where rows are one each. */
+function packed(rowsOf: readonly Float64Array[], length: number): Float32Array {
+  const out = new Float32Array(rowsOf.length * length);
+  rowsOf.forEach((row, i) => out.set(row, i * length));
+  return out;
+}
+
+function rows(values: Float32Array, length: number): Float32Array[] {
+  return Array.from({ length: values.length / length }, (_, i) => values.subarray(i * length, (i + 1) * length));
+}
 
 /** A head's scores of each word. */
 function ownScores(scores: readonly Float32Array[], head: DecodedHead): Float32Array[] {
@@ -401,7 +412,7 @@ function topLabels(candidates: { label: string; probability: number }[]): { labe
 }
 
 /** Indices of the `k` largest values, largest first. */
-function topIndices(row: Float64Array, k: number): number[] {
+function topIndices(row: Float32Array | Float64Array, k: number): number[] {
   const top: number[] = [];
   for (let i = 0; i < row.length; i++) {
     let at = top.length;

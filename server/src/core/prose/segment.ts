@@ -34,6 +34,15 @@ export class ProseSentence {
     return this.offset + this.relative[this.relative.length - 1].end;
   }
 
+  /** Offsets of word i, without making the absolute words (an edit moves every sentence after it). */
+  startOf(i: number): number {
+    return this.offset + this.relative[i].start;
+  }
+
+  endOf(i: number): number {
+    return this.offset + this.relative[i].end;
+  }
+
   get words(): Word[] {
     this.absolute ??= this.relative.map((w) => ({ text: w.text, start: w.start + this.offset, end: w.end + this.offset }));
     return this.absolute;
