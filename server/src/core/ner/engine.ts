@@ -62,8 +62,6 @@ export interface PredictOptions {
 /** Sub-word positions per batch: bounds memory and keeps batches of similar lengths. */
 const BATCH_SUBWORDS = 8192;
 const MAX_BATCH = 64;
-/** Sentences tokenized and sent at a time: enough for full, length-sorted batches. */
-const SENTENCES_PER_CHUNK = 512;
 const CACHE_LIMIT = 50_000;
 const RANKED_LABELS = 3;
 /** Which 32-bit half of an int64 holds its low bits on this machine. */
@@ -185,42 +183,36 @@ export class NerEngine {
 
   /**
    * Per sentence and word, the label scores at the word's first sub-word (from its most central window), handed to
-   * `scored` as soon as the sentence's windows are back. Sentences are tokenized and sent a chunk at a time, so that
-   * the main thread tokenizes and decodes while the workers run the model.
+   * `scored` as soon as the sentence's windows are back, so that the main thread decodes while the workers run the
+   * model. All windows are sorted by length first: batches of one length waste least on padding.
    */
   private async score(sentences: readonly (readonly string[])[], options: PredictOptions, scored: (sentence: number, scores: Float32Array[]) => void): Promise<void> {
+    const windows = sentences.map((words) => this.encoder.windows(words));
+    const flat = windows.flatMap((ws, s) => ws.map((window, w) => ({ window, s, w })));
+    flat.sort((a, b) => a.window.ids.length - b.window.ids.length);
+    // logits[sentence][window][word in window]: the scores at that word's first sub-word.
+    const logits: Float32Array[][][] = windows.map((ws) => ws.map(() => []));
+    const missing = windows.map((ws) => ws.length);
     let done = 0;
     const runs: Promise<void>[] = [];
-    for (let first = 0; first < sentences.length; first += SENTENCES_PER_CHUNK) {
+    for (let from = 0; from < flat.length; ) {
       if (options.isCancelled?.()) throw new Cancelled();
-      const chunk = sentences.slice(first, first + SENTENCES_PER_CHUNK);
-      const windows = chunk.map((words) => this.encoder.windows(words));
-      const flat = windows.flatMap((ws, s) => ws.map((window, w) => ({ window, s, w })));
-      flat.sort((a, b) => a.window.ids.length - b.window.ids.length);
-      // logits[sentence][window][word in window]: the scores at that word's first sub-word.
-      const logits: Float32Array[][][] = windows.map((ws) => ws.map(() => []));
-      const missing = windows.map((ws) => ws.length);
-      for (let from = 0; from < flat.length; ) {
-        const longest = flat[Math.min(flat.length - 1, from + MAX_BATCH - 1)].window.ids.length;
-        const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_SUBWORDS / longest), flat.length - from));
-        const batch = flat.slice(from, from + size);
-        from += size;
-        const run = this.runBatch(batch.map((b) => b.window), options.isCancelled).then((perWindow) => {
+      const longest = flat[Math.min(flat.length - 1, from + MAX_BATCH - 1)].window.ids.length;
+      const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_SUBWORDS / longest), flat.length - from));
+      const batch = flat.slice(from, from + size);
+      from += size;
+      runs.push(
+        this.runBatch(batch.map((b) => b.window), options.isCancelled).then((perWindow) => {
           batch.forEach((b, k) => {
             logits[b.s][b.w] = perWindow[k];
             if (--missing[b.s] > 0) return;
-            const best = bestWindowPerWord(windows[b.s], chunk[b.s].length);
-            scored(first + b.s, chunk[b.s].map((_, word) => logits[b.s][best[word]][word - windows[b.s][best[word]].wordStart]));
+            const best = bestWindowPerWord(windows[b.s], sentences[b.s].length);
+            scored(b.s, sentences[b.s].map((_, word) => logits[b.s][best[word]][word - windows[b.s][best[word]].wordStart]));
             done++;
           });
           options.onProgress?.(done, sentences.length);
-        });
-        // Handled now: a batch may fail while later chunks are tokenized, before Promise.all below looks at it.
-        run.catch(() => undefined);
-        runs.push(run);
-      }
-      // Replies that came in are decoded before the next chunk is tokenized.
-      if (first + SENTENCES_PER_CHUNK < sentences.length) await new Promise(setImmediate);
+        }),
+      );
     }
     await Promise.all(runs);
     if (options.isCancelled?.()) throw new Cancelled();
