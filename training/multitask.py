@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import shutil
-import signal
 import sys
 import time
 
@@ -26,8 +24,8 @@ from .loop import Ranks, fit
 from .merge import folder_bytes, heads_config, parse_pairs
 from .output import clean_stale, publish, temp_folder
 from .predict import encode, evaluate
-from .progress import Events, Terminated, check_stop, on_signal
-from .train import Task, add_model_options, build_tagger, hyper, tagger_steps, word_base
+from .progress import Events, check_stop
+from .train import Task, add_model_options, build_tagger, cli_main, hyper, tagger_steps, word_base
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -269,33 +267,13 @@ heads one after the other, in the order of `bioner.heads`.
 """
 
 
+def report_done(ev: Events, result: dict) -> None:
+    ev.emit("done", out=result["out"], test_f1={n: s["f1"] for n, s in result["test"].items()},
+            quantized=result["quantized"], seconds=result["seconds"])
+
+
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    ev = Events()
-    try:
-        args = parse_args(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    out = os.path.abspath(args.out)
-    try:
-        result = run(args, ev)
-        if result:
-            ev.emit("done", out=result["out"], test_f1={n: s["f1"] for n, s in result["test"].items()},
-                    quantized=result["quantized"], seconds=result["seconds"])
-        return 0
-    except InputError as e:
-        ev.emit("error", message=str(e), kind="input")
-        ev.log(f"error: {e}")
-        return 2
-    except Terminated as e:
-        ev.emit("error", message=f"terminated by {e}: no model written", kind="terminated")
-        ev.log(f"terminated by {e}; nothing written")
-        return 143
-    finally:
-        shutil.rmtree(temp_folder(out), ignore_errors=True)
+    return cli_main(argv, parse_args, run, report_done)
 
 
 if __name__ == "__main__":

@@ -396,12 +396,14 @@ def run(args, ev: Events) -> dict:
     return {"out": out, **result}
 
 
-def main(argv: list[str] | None = None) -> int:
+def cli_main(argv: list[str] | None, parse, run, done) -> int:
+    """What both trainers' command lines share: signals, the exit codes and error events, the temporary folder
+    removed. run(args, ev) returns the result (empty on ranks other than 0); done(ev, result) reports it."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     ev = Events()
     try:
-        args = parse_args(argv)
+        args = parse(argv)
     except SystemExit as e:
         return int(e.code or 0)
     signal.signal(signal.SIGTERM, on_signal)
@@ -410,10 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = run(args, ev)
         if result:
-            ev.emit("done", out=result["out"], dev_f1=result["dev"]["f1"],
-                    test_f1=result["test"]["f1"] if result.get("test") else None,
-                    quantized=result["quantized"], seconds=result["seconds"])
-            ev.log(f"done: {result['out']} (dev F1 {result['dev']['f1']})")
+            done(ev, result)
         return 0
     except InputError as e:
         ev.emit("error", message=str(e), kind="input")
@@ -437,6 +436,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         shutil.rmtree(temp_folder(out), ignore_errors=True)
+
+
+def report_done(ev: Events, result: dict) -> None:
+    ev.emit("done", out=result["out"], dev_f1=result["dev"]["f1"],
+            test_f1=result["test"]["f1"] if result.get("test") else None,
+            quantized=result["quantized"], seconds=result["seconds"])
+    ev.log(f"done: {result['out']} (dev F1 {result['dev']['f1']})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli_main(argv, parse_args, run, report_done)
 
 
 if __name__ == "__main__":
