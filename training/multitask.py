@@ -152,7 +152,18 @@ def run(args, ev: Events) -> dict:
     return {"out": out, **result, "seconds": round(time.time() - t0, 1)}
 
 
-def export_folder(tmp, core, tok, heads, labels, ranges, hp, args, ev, exporter, info) -> dict:
+METHODS = {
+    # method -> (config.json architecture, the model card's account of the training)
+    "multitask": ("multi-task word-charcnn-bilstm-crf",
+                  "each training batch holds one corpus and trains the encoder and that corpus's head only (Wang et "
+                  "al. 2019)"),
+    "distill": ("distilled multi-task word-charcnn-bilstm-crf",
+                "it was distilled from the model `{teacher}`: the student regressed that model's emissions for every "
+                "head on every sentence of the training text, and decodes with its CRFs"),
+}
+
+
+def export_folder(tmp, core, tok, heads, labels, ranges, hp, args, ev, exporter, info, method="multitask") -> dict:
     """The graph (checked against torch and padding), every head's test scores (float and int8), config.json."""
     import torch
 
@@ -204,18 +215,19 @@ def export_folder(tmp, core, tok, heads, labels, ranges, hp, args, ev, exporter,
                 "crf": {k: exporter.round_list(a) for k, a in zip(("transitions", "start", "end"), crf)},
                 "test": scores.get(h["name"])} for h, (lo, hi), crf in zip(heads, ranges, crfs)]
     config = heads_config(labels, entries, tok.get_vocab_size(), args.max_length, args.window_overlap,
-                          bool(quantized and quantized["kept"]), "multi-task word-charcnn-bilstm-crf",
+                          bool(quantized and quantized["kept"]), METHODS[method][0],
                           args.not_default, training)
     dump_json(config, os.path.join(tmp, "config.json"))
     with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as f:
-        f.write(model_card(args, heads, scores, quantized, info, tmp))
+        f.write(model_card(args, heads, scores, quantized, info, tmp, method))
     ev.emit("export", out=os.path.abspath(args.out), padding_max_diff=pad_diff, torch_max_diff=torch_diff,
             test={n: {k: s[k] for k in ("precision", "recall", "f1")} for n, s in scores.items()},
             quantized=bool(quantized and quantized["kept"]))
     return {"test": scores, "quantized": bool(quantized and quantized["kept"])}
 
 
-def model_card(args, heads, scores, quantized, info, folder) -> str:
+def model_card(args, heads, scores, quantized, info, folder, method: str) -> str:
+    how = METHODS[method][1].format(**info)
     fmt = lambda x: f"{x['precision']:.2f} / {x['recall']:.2f} / **{x['f1']:.2f}**" if x else "–"  # noqa: E731
     q = quantized["scores"] if quantized else {}
     rows = "\n".join(
@@ -227,10 +239,9 @@ def model_card(args, heads, scores, quantized, info, folder) -> str:
                   "float graph." if quantized and quantized["kept"] else "No quantized graph.")
     return f"""# {args.name}
 
-One multi-task ONNX graph with {len(heads)} heads, written by `python3 -m training.multitask` on
+One multi-task ONNX graph with {len(heads)} heads, written by `python3 -m training.{method}` on
 {datetime.date.today().isoformat()}. One shared encoder (frozen skip-gram word vectors + char-CNN + BiLSTM,
-trained from scratch; no pretrained weights) feeds one linear + CRF head per corpus; each training batch holds
-one corpus and trains the encoder and that corpus's head only (Wang et al. 2019). The engine decodes every head
+trained from scratch; no pretrained weights) feeds one linear + CRF head per corpus; {how}. The engine decodes every head
 of the default output with its own CRF (`config.json` → `bioner.heads`), drops the spans of types not chosen
 (`bioner.entityTypes`, `--types`) and keeps the most confident spans that do not overlap. A head marked
 `"default": false` annotates a type under another corpus's guideline; it is decoded only when named

@@ -21,6 +21,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from .batches import collate, train_batches
 from .data import Corpus, InputError, check_labels, label_list, read_bio, repair_iob2
@@ -243,11 +244,20 @@ class Task:
         return {i: ids["B-" + l[2:]] for l, i in ids.items() if l.startswith("I-") and "B-" + l[2:] in ids}
 
 
-def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, tasks: list[Task]) -> Steps:
-    """Mode (a) for fit(): the CRF loss with Adam or SGD (lr / (1 + decay * finished epochs)), clipped gradients and
-    the moving average; dev scored with the averaged weights and the CRF's Viterbi. With several tasks (a
-    multi-task model) each batch holds one task's windows and trains the shared encoder and that task's head;
-    an epoch is one pass over every task's data, and the dev score is the mean of the heads'."""
+@dataclass
+class Objective:
+    """What a mode (a) model learns from: one epoch's batches and a batch's mean loss."""
+
+    batches: Callable[[int, random.Random], list]  # (epoch, rng) -> all ranks' batches
+    loss: Callable[[Any, Any], Any]  # (model, batch) -> scalar tensor
+
+
+def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, tasks: list[Task], objective: Objective | None = None) -> Steps:
+    """Mode (a) for fit(): Adam or SGD (lr / (1 + decay * finished epochs)), clipped gradients and the moving
+    average; dev scored with the averaged weights and each head's CRF Viterbi. The objective is by default the CRF
+    loss on the tasks' gold tags: with several tasks (a multi-task model) each batch holds one task's windows and
+    trains the shared encoder and that task's head; an epoch is one pass over every task's data. Distillation
+    (training.distill) brings its own objective. With several tasks the dev score is the mean of the heads'."""
     model = ranks.wrap(core)
     trainable = [p for p in core.parameters() if p.requires_grad]
     if hp["optimizer"] == "sgd":
@@ -258,9 +268,7 @@ def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, tasks: list[Task]) -
     averaged = ema.swapped if ema else contextlib.nullcontext
     rng = random.Random(args.seed)
 
-    def begin_epoch(epoch: int) -> list:
-        for group in opt.param_groups:
-            group["lr"] = hp["lr"] / (1 + hp["lr_decay"] * (epoch - 1))
+    def gold_batches(_epoch: int, rng: random.Random) -> list:
         # Under torchrun, consecutive batches go to different ranks: pairs of one task keep every rank on the
         # same head at each step.
         groups = []
@@ -270,10 +278,20 @@ def tagger_steps(torch, core, ranks: Ranks, hp: dict, args, tasks: list[Task]) -
         rng.shuffle(groups)
         return [b for g in groups for b in g]
 
-    def step(task_batch) -> float:
+    def crf_loss(model, task_batch):
         head, batch = task_batch
         ids, am, pos, tags, wm = collate(torch, batch, ranks.device)
-        loss = model(ids, am, pos, tags, wm, head) / len(batch)
+        return model(ids, am, pos, tags, wm, head) / len(batch)
+
+    objective = objective or Objective(gold_batches, crf_loss)
+
+    def begin_epoch(epoch: int) -> list:
+        for group in opt.param_groups:
+            group["lr"] = hp["lr"] / (1 + hp["lr_decay"] * (epoch - 1))
+        return objective.batches(epoch, rng)
+
+    def step(batch) -> float:
+        loss = objective.loss(model, batch)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 5.0)

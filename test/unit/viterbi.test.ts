@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decode, TransitionMask } from '../../server/src/core/ner/viterbi';
+import { decode, marginalRow, TransitionMask } from '../../server/src/core/ner/viterbi';
 import { validateSequence } from '../../server/src/core/conll/sequence';
 import { parseTag, type Tag } from '../../server/src/core/conll/tags';
 import { random } from '../support/plant';
@@ -16,7 +16,9 @@ test('the best raw label is overridden when it would make an invalid sequence', 
     [0, 0, 3, 0, 0],
     [0, 0, 1, 0, 2],
   ];
-  const { labels, marginals } = decode(scores, new TransitionMask(IOB2));
+  const decoded = decode(scores, new TransitionMask(IOB2));
+  const { labels } = decoded;
+  const marginals = scores.map((_, t) => marginalRow(decoded, t));
   assert.deepEqual(labels.map((l) => IOB2[l]), ['B-Chemical', 'I-Chemical', 'I-Chemical']);
   for (const row of marginals) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-9);
   // The impossible label has no probability at all.
@@ -56,12 +58,14 @@ test('CRF transitions change the decision and marginals reflect them', () => {
   // With raw CRF scores (no softmax) a strong B→I transition wins.
   const withCrf = decode(scores, mask, crf);
   assert.deepEqual(withCrf.labels, [1, 2]);
-  assert.ok(withCrf.marginals[1][2] > 0.5);
+  assert.ok(marginalRow(withCrf, 1)[2] > 0.5);
 });
 
 test('marginals stay exact where probability space underflows (a word whose largest score is a forbidden label)', () => {
   // I-X cannot start a sentence: relative to its score, every allowed label's is exp(-5000) = 0 in probability space.
-  const { labels, marginals } = decode([[-2000, 0, 5000, -2000, 5000], [0, 0, 0, 0, 0]], new TransitionMask(IOB2));
+  const decoded = decode([[-2000, 0, 5000, -2000, 5000], [0, 0, 0, 0, 0]], new TransitionMask(IOB2));
+  const { labels } = decoded;
+  const marginals = [0, 1].map((t) => marginalRow(decoded, t));
   assert.equal(labels[0], 1);
   for (const row of marginals) {
     assert.ok(row.every(Number.isFinite));

@@ -257,17 +257,17 @@ export class NerEngine {
     // lazy ranking keeps alive in every cached prediction.
     for (const [h, head] of heads.entries()) {
       const own = ownScores(scores, head);
-      const { labels, marginals } = this.decoding === 'argmax' ? decodeArgmax(own) : decode(own, head.mask, head.crf);
+      const { labels, marginals, width } = this.decoding === 'argmax' ? decodeArgmax(own) : decode(own, head.mask, head.crf);
       rawLabels = labels.map((id) => labelNames[head.labels[id]]);
       for (const chunk of chunkEntities(labels.map((id) => head.tags[id]))) {
         if (types && !types.has(chunk.type)) continue;
         let confidence = 1;
-        for (let i = chunk.start; i < chunk.end; i++) confidence = Math.min(confidence, marginals[i][labels[i]]);
+        for (let i = chunk.start; i < chunk.end; i++) confidence = Math.min(confidence, marginals[i * width + labels[i]]);
         const span = { ...chunk, confidence };
         spans.push(span);
         headOf.set(span, h);
       }
-      marginalsByHead.push(packed(marginals, head.labels.length));
+      marginalsByHead.push(Float32Array.from(marginals));
     }
     const kept = heads.length === 1 ? spans : keepNonOverlapping(spans);
     // Argmax labels are shown as they are (possibly invalid), to compare with plain pipelines word for word.
@@ -313,13 +313,6 @@ interface DecodedHead {
 }
 
 type RankedLabels = SentencePrediction['ranked'];
-
-/** Rows of equal length, one after the other in one array: one object where rows are one each. */
-function packed(rowsOf: readonly Float64Array[], length: number): Float32Array {
-  const out = new Float32Array(rowsOf.length * length);
-  rowsOf.forEach((row, i) => out.set(row, i * length));
-  return out;
-}
 
 function rows(values: Float32Array, length: number): Float32Array[] {
   return Array.from({ length: values.length / length }, (_, i) => values.subarray(i * length, (i + 1) * length));

@@ -14,12 +14,17 @@ export interface Crf {
 
 export interface Decoded {
   labels: number[];
-  /** marginals[word][label]: probability of each label at each word under the constrained model. */
-  marginals: Float64Array[];
+  /** Probability of each label at each word under the constrained model: word t's row is [t * width, (t + 1) * width). */
+  marginals: Float64Array;
+  width: number;
+}
+
+/** Word t's label probabilities (a view). */
+export function marginalRow(decoded: Decoded, t: number): Float64Array {
+  return decoded.marginals.subarray(t * decoded.width, (t + 1) * decoded.width);
 }
 
 const NEG = -Infinity;
-
 /** Which label may follow which, and which may start or end a sentence, whatever the scheme of the label set. */
 export class TransitionMask {
   readonly allowed: boolean[][];
@@ -47,13 +52,30 @@ export class TransitionMask {
   }
 }
 
-function logSoftmaxRow(row: Float32Array | number[]): Float64Array {
+/** Writes the log-softmax of `row` at `out[at…]`. */
+function logSoftmaxInto(row: Float32Array | readonly number[], out: Float64Array, at: number): void {
   let max = NEG;
-  for (const v of row) max = Math.max(max, v);
+  for (let j = 0; j < row.length; j++) if (row[j] > max) max = row[j];
   let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
+  for (let j = 0; j < row.length; j++) sum += Math.exp(row[j] - max);
   const log = max + Math.log(sum);
-  return Float64Array.from(row, (v) => v - log);
+  for (let j = 0; j < row.length; j++) out[at + j] = row[j] - log;
+}
+
+/**
+ * Work arrays reused from sentence to sentence: decoding runs for every sentence of every head, and fresh arrays
+ * per word and step made the garbage collector a fifth of the decoding time.
+ */
+let scratch = new Float64Array(0);
+let backPointers = new Int32Array(0);
+
+/** Four n×L work areas (emissions, then Viterbi scores or exponentials, alpha, beta); back-pointers beside them. */
+function workArea(size: number): Float64Array {
+  if (scratch.length < 4 * size) {
+    scratch = new Float64Array(8 * size);
+    backPointers = new Int32Array(2 * size);
+  }
+  return scratch;
 }
 
 /** Transition scores as a flat L×L matrix (-Infinity where forbidden), plus start and end scores. */
@@ -66,25 +88,31 @@ function lattice(mask: TransitionMask, crf?: Crf): { trans: Float64Array; start:
   return { trans, start, end };
 }
 
-export function decode(scores: (Float32Array | number[])[], mask: TransitionMask, crf?: Crf): Decoded {
+export function decode(scores: readonly (Float32Array | readonly number[])[], mask: TransitionMask, crf?: Crf): Decoded {
   const n = scores.length;
-  if (n === 0) return { labels: [], marginals: [] };
   const L = mask.canStart.length;
-  const { trans, start, end } = lattices(mask, crf);
+  if (n === 0) return { labels: [], marginals: new Float64Array(0), width: L };
+  const lattice = lattices(mask, crf);
+  const { trans, start, end } = lattice;
+  const work = workArea(n * L);
   // emissions[t * L + j]: raw CRF scores, or log-probabilities without a CRF.
-  const emissions = new Float64Array(n * L);
-  scores.forEach((row, t) => emissions.set(crf ? row : logSoftmaxRow(row), t * L));
+  const emissions = work.subarray(0, n * L);
+  for (let t = 0; t < n; t++) {
+    if (crf) emissions.set(scores[t], t * L);
+    else logSoftmaxInto(scores[t], emissions, t * L);
+  }
 
   // Viterbi, with back-pointers.
-  const best = new Float64Array(n * L);
-  const back = new Int32Array(n * L);
+  const best = work.subarray(n * L, 2 * n * L);
+  const back = backPointers;
   for (let j = 0; j < L; j++) best[j] = start[j] + emissions[j];
   for (let t = 1; t < n; t++) {
+    const previous = (t - 1) * L;
     for (let j = 0; j < L; j++) {
       let top = NEG;
       let arg = 0;
       for (let i = 0; i < L; i++) {
-        const v = best[(t - 1) * L + i] + trans[i * L + j];
+        const v = best[previous + i] + trans[i * L + j];
         if (v > top) {
           top = v;
           arg = i;
@@ -100,7 +128,9 @@ export function decode(scores: (Float32Array | number[])[], mask: TransitionMask
   labels[n - 1] = last;
   for (let t = n - 1; t > 0; t--) labels[t - 1] = back[t * L + labels[t]];
 
-  return { labels, marginals: scaledMarginals(emissions, n, L, lattices(mask, crf)) ?? logMarginals(emissions, n, L, trans, start, end) };
+  const marginals = new Float64Array(n * L);
+  if (!scaledMarginals(work, n, L, lattice, marginals)) logMarginals(work, n, L, lattice, marginals);
+  return { labels, marginals, width: L };
 }
 
 /** A lattice's scores and their exponentials, made once per head instead of once per sentence. */
@@ -127,60 +157,61 @@ function lattices(mask: TransitionMask, crf?: Crf): Lattice {
   return found;
 }
 
+/** Scales v[at…at+L) to sum 1; false when it sums to zero or overflows. */
+function normalize(v: Float64Array, at: number, L: number): boolean {
+  let sum = 0;
+  for (let j = 0; j < L; j++) sum += v[at + j];
+  if (!(sum > 0) || !Number.isFinite(sum)) return false;
+  for (let j = 0; j < L; j++) v[at + j] /= sum;
+  return true;
+}
+
 /**
  * Forward-backward in probability space, each step rescaled to sum 1 (Rabiner 1989): one exp per word and label
- * instead of one per label pair, as log space needs. Undefined when a step underflows to zero; log space then.
+ * instead of one per label pair, as log space needs. The emissions are the work area's first n×L; false when a
+ * step underflows to zero (log space then).
  */
-function scaledMarginals(emissions: Float64Array, n: number, L: number, lattice: Lattice): Float64Array[] | undefined {
+function scaledMarginals(work: Float64Array, n: number, L: number, lattice: Lattice, marginals: Float64Array): boolean {
   const { expTrans, expStart, expEnd } = lattice;
+  const size = n * L;
   // e[t * L + j] = exp(emission - the word's largest emission): a per-word factor, which the rescaling removes.
-  const e = new Float64Array(n * L);
+  const e = work.subarray(size, 2 * size);
+  const alpha = work.subarray(2 * size, 3 * size);
+  const beta = work.subarray(3 * size, 4 * size);
   for (let t = 0; t < n; t++) {
     let max = NEG;
-    for (let j = 0; j < L; j++) max = Math.max(max, emissions[t * L + j]);
-    for (let j = 0; j < L; j++) e[t * L + j] = Math.exp(emissions[t * L + j] - max);
+    for (let j = 0; j < L; j++) if (work[t * L + j] > max) max = work[t * L + j];
+    for (let j = 0; j < L; j++) e[t * L + j] = Math.exp(work[t * L + j] - max);
   }
-  const alpha = new Float64Array(n * L);
-  const beta = new Float64Array(n * L);
-  const normalize = (v: Float64Array, at: number): boolean => {
-    let sum = 0;
-    for (let j = 0; j < L; j++) sum += v[at + j];
-    if (!(sum > 0) || !Number.isFinite(sum)) return false;
-    for (let j = 0; j < L; j++) v[at + j] /= sum;
-    return true;
-  };
   for (let j = 0; j < L; j++) alpha[j] = expStart[j] * e[j];
-  if (!normalize(alpha, 0)) return undefined;
+  if (!normalize(alpha, 0, L)) return false;
   for (let t = 1; t < n; t++) {
     for (let j = 0; j < L; j++) {
       let sum = 0;
       for (let i = 0; i < L; i++) sum += alpha[(t - 1) * L + i] * expTrans[i * L + j];
       alpha[t * L + j] = sum * e[t * L + j];
     }
-    if (!normalize(alpha, t * L)) return undefined;
+    if (!normalize(alpha, t * L, L)) return false;
   }
   for (let j = 0; j < L; j++) beta[(n - 1) * L + j] = expEnd[j];
-  if (!normalize(beta, (n - 1) * L)) return undefined;
+  if (!normalize(beta, (n - 1) * L, L)) return false;
   for (let t = n - 2; t >= 0; t--) {
+    const next = (t + 1) * L;
     for (let i = 0; i < L; i++) {
       let sum = 0;
-      for (let j = 0; j < L; j++) sum += expTrans[i * L + j] * e[(t + 1) * L + j] * beta[(t + 1) * L + j];
+      for (let j = 0; j < L; j++) sum += expTrans[i * L + j] * e[next + j] * beta[next + j];
       beta[t * L + i] = sum;
     }
-    if (!normalize(beta, t * L)) return undefined;
+    if (!normalize(beta, t * L, L)) return false;
   }
-  const marginals: Float64Array[] = [];
-  for (let t = 0; t < n; t++) {
-    const row = new Float64Array(L);
-    for (let j = 0; j < L; j++) row[j] = alpha[t * L + j] * beta[t * L + j];
-    if (!normalize(row, 0)) return undefined;
-    marginals.push(row);
-  }
-  return marginals;
+  for (let k = 0; k < size; k++) marginals[k] = alpha[k] * beta[k];
+  for (let t = 0; t < n; t++) if (!normalize(marginals, t * L, L)) return false;
+  return true;
 }
 
-/** Forward-backward in log space: exact where probability space underflows. */
-function logMarginals(emissions: Float64Array, n: number, L: number, trans: Float64Array, start: Float64Array, end: Float64Array): Float64Array[] {
+/** Forward-backward in log space over the work area's emissions: exact where probability space underflows. */
+function logMarginals(emissions: Float64Array, n: number, L: number, lattice: Lattice, marginals: Float64Array): void {
+  const { trans, start, end } = lattice;
   const alpha = new Float64Array(n * L);
   const beta = new Float64Array(n * L);
   const terms = new Float64Array(L);
@@ -200,13 +231,7 @@ function logMarginals(emissions: Float64Array, n: number, L: number, trans: Floa
   }
   for (let j = 0; j < L; j++) terms[j] = alpha[(n - 1) * L + j] + beta[(n - 1) * L + j];
   const logZ = logSumExp(terms);
-  const marginals: Float64Array[] = [];
-  for (let t = 0; t < n; t++) {
-    const row = new Float64Array(L);
-    for (let j = 0; j < L; j++) row[j] = Math.exp(alpha[t * L + j] + beta[t * L + j] - logZ);
-    marginals.push(row);
-  }
-  return marginals;
+  for (let k = 0; k < n * L; k++) marginals[k] = Math.exp(alpha[k] + beta[k] - logZ);
 }
 
 function logSumExp(values: Float64Array): number {
@@ -219,8 +244,19 @@ function logSumExp(values: Float64Array): number {
 }
 
 /** Each word's highest-scoring label, unconstrained: what a plain token-classification pipeline outputs. */
-export function decodeArgmax(scores: (Float32Array | number[])[]): Decoded {
-  const marginals = scores.map((row) => logSoftmaxRow(row).map(Math.exp));
-  const labels = marginals.map((row) => row.indexOf(Math.max(...row)));
-  return { labels, marginals };
+export function decodeArgmax(scores: readonly (Float32Array | readonly number[])[]): Decoded {
+  const n = scores.length;
+  const L = n > 0 ? scores[0].length : 0;
+  const marginals = new Float64Array(n * L);
+  const labels = new Array<number>(n);
+  for (let t = 0; t < n; t++) {
+    logSoftmaxInto(scores[t], marginals, t * L);
+    let top = 0;
+    for (let j = 0; j < L; j++) {
+      marginals[t * L + j] = Math.exp(marginals[t * L + j]);
+      if (marginals[t * L + j] > marginals[t * L + top]) top = j;
+    }
+    labels[t] = top;
+  }
+  return { labels, marginals, width: L };
 }
