@@ -189,8 +189,7 @@ def run(args, ev: Events) -> dict:
     enc = WordEncoder(tok)
     tables, chars, word_vocab = spelling(tok)
     vectors = word_vectors(teacher["graph"], len(word_vocab))
-    if vectors.shape[1] != hp["emb_dim"]:
-        raise InputError(f"--emb-dim {hp['emb_dim']}: the teacher's word vectors have {vectors.shape[1]} dimensions")
+    hp["emb_dim"] = vectors.shape[1]  # the student reads the teacher's word vectors
     args.max_length, args.window_overlap = max_length, overlap = config["max_length"], config["window_overlap"]
     labels, heads, ranges = teacher["labels"], [], []
     for h in config["heads"]:
