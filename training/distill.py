@@ -5,10 +5,10 @@ encoder (word vectors + char-CNN + BiLSTM) whose linear output learns every head
         [--test NAME=FILE ...] [--max-minutes N] [--cache DIR] [model options]
 
 The teacher runs once over the --text files (the train+dev splits of every corpus, gold tags unused) and its
-emission rows are cached; the student then regresses them (mean squared error over all heads' labels: Ba &
-Caruana 2014's logit matching), so every sentence trains every head and the student decodes with the teacher's
-own CRFs. The student keeps the teacher's tokenizer, word vectors (frozen), heads, CRFs and default output; it
-runs one BiLSTM where the teacher runs one per model. Events, exit codes and the atomic output are those of
+emission rows are cached; the student then learns them (per word and head, the KL divergence between the softened
+label distributions of both: Hinton et al. 2015), so every sentence trains every head, and it decodes with the
+teacher's own CRFs. The student keeps the teacher's tokenizer, word vectors (frozen), heads, CRFs and default
+output; it runs one BiLSTM where the teacher runs one per model. Events, exit codes and the atomic output are those of
 training.train.
 """
 from __future__ import annotations
@@ -133,9 +133,15 @@ def windows_with_targets(data: list[Encoded], targets: list) -> list[tuple]:
     return items
 
 
-def distillation(torch, items: list[tuple], batch_size: int, device) -> Objective:
-    """Batches of windows of similar length; the loss is the mean squared error between the student's and the
-    teacher's emissions over every word and label."""
+TEMPERATURE = 2.0
+
+
+def distillation(torch, items: list[tuple], batch_size: int, ranges: list[tuple[int, int]], device) -> Objective:
+    """Batches of windows of similar length; the loss is, per word and head, the KL divergence between the
+    softened label distributions of the teacher's and the student's emissions (Hinton et al. 2015, T = 2, scaled by
+    T²). Emissions are only compared where they matter to a decision: matching every logit (mean squared error,
+    centred per head) spent the student on the very negative scores of labels no path takes, and its dev recall
+    after two epochs was 56% at 80% precision."""
 
     def batches(_epoch: int, rng: random.Random) -> list:
         order = sorted(range(len(items)), key=lambda i: len(items[i][0]) + rng.uniform(0, 8))
@@ -150,8 +156,13 @@ def distillation(torch, items: list[tuple], batch_size: int, device) -> Objectiv
         for b, i in enumerate(batch):
             target[b, : len(items[i][2])] = torch.from_numpy(items[i][2].astype(np.float32))
         em, _ = model.word_emissions(ids, am)
-        diff = (em[:, :W] - target.to(device)) ** 2
-        return diff[wm].mean()
+        em, target = em[:, :W][wm] / TEMPERATURE, target.to(device)[wm] / TEMPERATURE
+        total = 0
+        for lo, hi in ranges:
+            teacher = torch.log_softmax(target[:, lo:hi], -1)
+            student = torch.log_softmax(em[:, lo:hi], -1)
+            total = total + (teacher.exp() * (teacher - student)).sum(-1).mean()
+        return total * TEMPERATURE**2
 
     return Objective(batches, loss)
 
@@ -228,7 +239,7 @@ def run(args, ev: Events) -> dict:
     for crf in core.crfs:
         crf.requires_grad_(False)
     tasks = [Task(h["name"], h["labels"], [], (h["dev"], h["encoded_dev"])) for h in heads]
-    steps = tagger_steps(torch, core, ranks, hp, args, tasks, distillation(torch, items, hp["batch_size"], ranks.device))
+    steps = tagger_steps(torch, core, ranks, hp, args, tasks, distillation(torch, items, hp["batch_size"], ranges, ranks.device))
     res = fit(steps, args, ev, ranks, t0)
     core.cpu().eval()
     check_stop()

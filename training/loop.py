@@ -135,7 +135,8 @@ def fit(steps: Steps, args, ev: Events, ranks: Ranks, t0: float) -> Result:
                 since_best += 1
             ev.emit("epoch", epoch=r.epoch, step=r.step, partial=partial, seconds=round(time.time() - t0, 1),
                     dev={k: dev[k] for k in ("precision", "recall", "f1")}, best_f1=r.best_f1)
-            ev.log(f"epoch {r.epoch} step {r.step}: dev P {dev['precision']} R {dev['recall']} F1 {dev['f1']}"
+            heads = "".join(f", {name} {h['f1']}" for name, h in dev.get("heads", {}).items())
+            ev.log(f"epoch {r.epoch} step {r.step}: dev P {dev['precision']} R {dev['recall']} F1 {dev['f1']}{heads}"
                    f" (eval {took:.1f}s, best {r.best_f1} at epoch {r.best_epoch})")
             stop = since_best >= args.patience
         return ranks.any(stop)
