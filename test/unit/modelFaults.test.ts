@@ -80,6 +80,7 @@ test('a worker that dies mid-inference is replaced and its batch re-run: every a
   await healthy.dispose();
 
   process.env.BIONER_TEST_CRASH_EVERY = '3';
+  process.env.BIONER_TEST_CRASH_MARKS = mkdtempSync(path.join(tmpdir(), 'bioner-crashes-'));
   const exits: string[] = [];
   const engine = await NerEngine.load(TEST_MODEL, { workerScript: CRASHING_WORKER, device: 'cpu', workers: 2, onWorkerExit: (m) => exits.push(m) });
   try {
@@ -88,7 +89,9 @@ test('a worker that dies mid-inference is replaced and its batch re-run: every a
     assert.ok(exits.length >= 1 && exits.every((m) => /exited with code 70; restarting it in \d+ ms/.test(m)), exits.join('\n'));
   } finally {
     await engine.dispose();
+    rmSync(process.env.BIONER_TEST_CRASH_MARKS!, { recursive: true });
     delete process.env.BIONER_TEST_CRASH_EVERY;
+    delete process.env.BIONER_TEST_CRASH_MARKS;
   }
 });
 
