@@ -31,7 +31,7 @@ import { ModelService } from './features/modelService';
 import { withProgress } from './features/progress';
 import { DocumentAbbreviations } from './core/ner/abbreviationTypes';
 import { ProseSegmenter } from './core/prose/segment';
-import { analyzeProse, proseHover, proseSemanticTokens, type ProseAnalysis, type ProseMemory } from './features/proseNer';
+import { analyzeProse, proseHover, proseSemanticTokens, segmentDocument, type ProseAnalysis, type ProseMemory } from './features/proseNer';
 import { SEMANTIC_TOKENS_LEGEND, semanticTokens as goldSemanticTokens } from './features/semanticTokens';
 import { SettingsCache } from './features/settings';
 import { documentSymbols, foldingRanges } from './features/structure';
@@ -168,11 +168,17 @@ const bioPredictions = modelStore<BioPredictions | null>({
 const proseMemories = new Map<string, ProseMemory>();
 const prose = modelStore<ProseAnalysis | null>({
   async analyze(document, current, control) {
-    const engine = await models.get(current);
-    if (!engine) return null;
+    const loading = models.get(current);
     let memory = proseMemories.get(document.uri);
     const opened = !memory;
     if (!memory) proseMemories.set(document.uri, (memory = { segmenter: new ProseSegmenter(), abbreviations: new DocumentAbbreviations() }));
+    if (opened) {
+      // Segmented while the model's sessions load in worker threads (the load starts at the checkpoint), not after.
+      await control.checkpoint();
+      segmentDocument(document, memory.segmenter);
+    }
+    const engine = await loading;
+    if (!engine) return null;
     const types = models.proseTypes(engine, current);
     const analysis = await modelPass(document, control, (options) => analyzeProse(document, engine, { ...options, types }, memory, current.abbreviations));
     // Once more while idle, all from memory: the first edit then runs warm code (it took 250 ms cold on 5,000 sentences).

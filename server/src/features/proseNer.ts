@@ -23,12 +23,16 @@ export interface ProseMemory {
 
 /** With `abbreviations`, the whole document is the scope of the abbreviations it defines. */
 export async function analyzeProse(document: TextDocument, engine: NerEngine, options: PredictOptions, memory: ProseMemory, abbreviations: boolean): Promise<ProseAnalysis> {
-  const { segmenter } = memory;
   const text = document.getText();
-  const sentences = segmenter.segment(text, document.languageId === 'markdown' ? 'markdown' : 'plaintext');
+  const sentences = segmentDocument(document, memory.segmenter);
   const words = sentences.map((s) => s.texts);
   const predictions = await engine.predict(words, options);
   return { index: new LineIndex(text), sentences, predictions: abbreviations ? memory.abbreviations.apply(words, predictions, WHOLE_TEXT) : predictions };
+}
+
+/** The document's sentences; the segmenter keeps them, so a later call for the same text finds them all made. */
+export function segmentDocument(document: TextDocument, segmenter: ProseSegmenter): ProseSentence[] {
+  return segmenter.segment(document.getText(), document.languageId === 'markdown' ? 'markdown' : 'plaintext');
 }
 
 const PREDICTED = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('predicted');

@@ -76,15 +76,21 @@ export class WorkerPool {
     livePools.add(this);
   }
 
+  /**
+   * Ready once one session is: it takes batches at once and the others join as they load (sessions loading together
+   * on two cores took twice as long as one, all of it before the first batch).
+   */
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(options);
+    const spawns = Array.from({ length: Math.max(1, options.workers) }, () => pool.spawn());
     try {
-      const replies = await Promise.all(Array.from({ length: Math.max(1, options.workers) }, () => pool.spawn()));
-      pool.ready = replies[0];
+      pool.ready = await Promise.any(spawns);
     } catch (error) {
       await pool.dispose();
-      throw error;
+      throw (error as AggregateError).errors[0];
     }
+    // A session that fails after another loaded leaves the pool smaller, and says so.
+    for (const spawn of spawns) spawn.catch((error: Error) => pool.closed || options.onWorkerExit?.(`an inference worker could not start (${error.message})`));
     return pool;
   }
 
