@@ -5,14 +5,23 @@ import type { BionerSettings } from '@common/settings';
 import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES, tokenTypeForEntity } from '@common/semanticTokens';
 import { WHOLE_TEXT, type DocumentAbbreviations } from '../core/ner/abbreviationTypes';
 import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
-import { ProseSegmenter, type ProseSentence } from '../core/prose/segment';
+import type { ProseFormat } from '../core/prose/mask';
+import { ProseSegmenter, type ProseSentence, type Segmentation } from '../core/prose/segment';
 import { LineIndex } from '../core/text/lines';
+import type { TextChange } from '../core/text/textChange';
 import { describeAbbreviation, describeRanked, formatPercent } from './predictionText';
 
 export interface ProseAnalysis {
   index: LineIndex;
-  sentences: ProseSentence[];
+  sentences: readonly ProseSentence[];
   predictions: readonly SentencePrediction[];
+}
+
+/** An analysis with what the next version's starts from. */
+export interface ProseVersion extends ProseAnalysis {
+  segmentation: Segmentation;
+  /** The model's predictions, before abbreviation types. */
+  raw: readonly SentencePrediction[];
 }
 
 /** What a document keeps between its versions, so that unchanged paragraphs are not segmented or typed again. */
@@ -21,19 +30,39 @@ export interface ProseMemory {
   abbreviations: DocumentAbbreviations;
 }
 
-/** With `abbreviations`, the whole document is the scope of the abbreviations it defines. */
-export async function analyzeProse(document: TextDocument, engine: NerEngine, options: PredictOptions, memory: ProseMemory, abbreviations: boolean): Promise<ProseAnalysis> {
+/**
+ * With `abbreviations`, the whole document is the scope of the abbreviations it defines. With `edit`, the analysis
+ * starts from the previous version's (same engine and types): the line index and the paragraphs around the change are
+ * made again, and only the sentences that replaced others go to the engine.
+ */
+export async function analyzeProse(
+  document: TextDocument,
+  engine: NerEngine,
+  options: PredictOptions,
+  memory: ProseMemory,
+  abbreviations: boolean,
+  edit?: { previous: ProseVersion; change: TextChange },
+): Promise<ProseVersion> {
   const text = document.getText();
-  const sentences = segmentDocument(document, memory.segmenter);
+  const format = formatOf(document);
+  const segmentation = edit ? memory.segmenter.edited(edit.previous.segmentation, text, edit.change, format) : memory.segmenter.segmentation(text, format);
+  const { sentences, delta } = segmentation;
   const words = sentences.map((s) => s.texts);
-  const predictions = await engine.predict(words, options);
-  return { index: new LineIndex(text), sentences, predictions: abbreviations ? memory.abbreviations.apply(words, predictions, WHOLE_TEXT) : predictions };
+  let raw: readonly SentencePrediction[];
+  if (edit && delta) {
+    const inserted = await engine.predict(words.slice(delta.from, delta.from + delta.inserted), options);
+    raw = [...edit.previous.raw.slice(0, delta.from), ...inserted, ...edit.previous.raw.slice(delta.from + delta.deleted)];
+  } else raw = await engine.predict(words, options);
+  const index = edit ? edit.previous.index.edited(text, edit.change) : new LineIndex(text);
+  return { index, sentences, segmentation, raw, predictions: abbreviations ? memory.abbreviations.apply(words, raw, WHOLE_TEXT) : raw };
 }
 
 /** The document's sentences; the segmenter keeps them, so a later call for the same text finds them all made. */
-export function segmentDocument(document: TextDocument, segmenter: ProseSegmenter): ProseSentence[] {
-  return segmenter.segment(document.getText(), document.languageId === 'markdown' ? 'markdown' : 'plaintext');
+export function segmentDocument(document: TextDocument, segmenter: ProseSegmenter): readonly ProseSentence[] {
+  return segmenter.segmentation(document.getText(), formatOf(document)).sentences;
 }
+
+const formatOf = (document: TextDocument): ProseFormat => (document.languageId === 'markdown' ? 'markdown' : 'plaintext');
 
 const PREDICTED = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('predicted');
 const LOW_CONFIDENCE = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('lowConfidence');

@@ -3,6 +3,8 @@
  * runs of letters and digits, and every other visible character on its own ("5-FU" → 5 - FU).
  */
 import { ownCopy } from '../text/ownCopy';
+import { firstWhere } from '../text/search';
+import type { TextChange } from '../text/textChange';
 import { maskBlocks, maskInline, type ProseFormat } from './mask';
 
 export interface Word {
@@ -71,33 +73,106 @@ export function segmentProse(text: string, format: ProseFormat): ProseSentence[]
   return new ProseSegmenter().segment(text, format);
 }
 
+/** A paragraph of a text: its offsets and its sentences, with offsets from its start. */
+export interface Block {
+  start: number;
+  end: number;
+  paragraph: Paragraph;
+}
+
+/** A segmented text: its paragraphs and their sentences in order, and what the last edit replaced. */
+export interface Segmentation {
+  blocks: readonly Block[];
+  sentences: readonly ProseSentence[];
+  /** The index in `sentences` of each block's first sentence. */
+  firstSentences: readonly number[];
+  /** From `edited`: sentences [from, from + inserted) replace [from, from + deleted) of the text before the edit. */
+  delta?: { from: number; deleted: number; inserted: number };
+}
+
 /**
  * Segments repeatedly edited documents: the sentences of a paragraph are kept between calls and reused while
  * its text is unchanged, so an edit masks and segments only the paragraphs it touched.
  */
 export class ProseSegmenter {
-  /** Each paragraph seen in the last call, by its text (block masks applied): an owned copy of that text and its
-   * sentences, offsets relative to the paragraph's start. */
+  /** Each paragraph seen in the last full pass, by its text (block masks applied): an owned copy of that text and
+   * its sentences, offsets relative to the paragraph's start. */
   private paragraphs = new Map<string, Paragraph>();
+  /** The last full pass's text and result: a first pass segments while the model loads, then asks again. */
+  private last?: { text: string; format: ProseFormat; segmentation: Segmentation };
 
   segment(text: string, format: ProseFormat): ProseSentence[] {
-    const masked = maskBlocks(text, format);
-    const sentences: ProseSentence[] = [];
-    const seen = new Map<string, Paragraph>();
-    for (const block of blocks(text, format)) {
-      const slice = masked.slice(block.start, block.end);
-      let paragraph = this.paragraphs.get(slice) ?? seen.get(slice);
-      if (!paragraph) {
-        // Kept between calls: a copy, so that the paragraph does not hold this version of the document.
-        const own = ownCopy(slice);
-        paragraph = { text: own, sentences: segmentParagraph(maskInline(own, format)) };
-      }
-      seen.set(paragraph.text, paragraph);
-      for (const sentence of paragraph.sentences) sentences.push(sentence.movedBy(block.start));
-    }
-    this.paragraphs = seen;
-    return sentences;
+    return this.segmentation(text, format).sentences as ProseSentence[];
   }
+
+  segmentation(text: string, format: ProseFormat): Segmentation {
+    if (this.last?.text === text && this.last.format === format) return this.last.segmentation;
+    const masked = maskBlocks(text, format);
+    const seen = new Map<string, Paragraph>();
+    const blocks = [...blocksOf(text, format)].map(({ start, end }) => {
+      const paragraph = this.paragraph(masked.slice(start, end), format, seen);
+      seen.set(paragraph.text, paragraph);
+      return { start, end, paragraph };
+    });
+    this.paragraphs = seen;
+    const segmentation = { ...assemble(blocks, [], [], 0, 0), delta: undefined };
+    this.last = { text, format, segmentation };
+    return segmentation;
+  }
+
+  /**
+   * The segmentation of `text`, which is `previous`'s text with `change` made. In plain text a paragraph ends at a
+   * blank line, which the change can make or join only next to the paragraphs it touches: those and one on either
+   * side are segmented again, the others kept (moved by the change's length). Markdown's blocks (code, front matter)
+   * span paragraphs: a full pass.
+   */
+  edited(previous: Segmentation, text: string, change: TextChange, format: ProseFormat): Segmentation {
+    if (format !== 'plaintext' || previous.blocks.length === 0) return this.segmentation(text, format);
+    const old = previous.blocks;
+    const first = Math.max(0, firstWhere(old.length, (i) => old[i].end >= change.start) - 1);
+    const last = Math.min(old.length - 1, firstWhere(old.length, (i) => old[i].start > change.end));
+    const shift = change.length - (change.end - change.start);
+    const from = old[first].start;
+    const to = old[last].end + shift;
+    // The paragraphs next to the change are usually unchanged: kept, with their word arrays (the engine's cache keys).
+    const nearby = new Map(old.slice(first, last + 1).map((block) => [block.paragraph.text, block.paragraph]));
+    const region = [...blocksOf(text.slice(from, to), format)].map(({ start, end }) => ({
+      start: from + start,
+      end: from + end,
+      paragraph: this.paragraph(text.slice(from + start, from + end), format, nearby),
+    }));
+    const after = old.slice(last + 1).map((block) => ({ start: block.start + shift, end: block.end + shift, paragraph: block.paragraph }));
+    return assemble([...old.slice(0, first), ...region, ...after], previous.sentences, previous.firstSentences, first, shift, last + 1);
+  }
+
+  /** The paragraph of this (masked) text: one seen before, or segmented now. */
+  private paragraph(text: string, format: ProseFormat, seen?: Map<string, Paragraph>): Paragraph {
+    const known = this.paragraphs.get(text) ?? seen?.get(text);
+    if (known) return known;
+    // Kept between calls: a copy, so that the paragraph does not hold this version of the document.
+    const own = ownCopy(text);
+    return { text: own, sentences: segmentParagraph(maskInline(own, format)) };
+  }
+}
+
+/**
+ * The segmentation of `blocks`, where blocks [0, kept) and their sentences are those of the previous one, and the
+ * previous blocks from `resumed` on follow the new ones, moved by `shift`.
+ */
+function assemble(blocks: Block[], previous: readonly ProseSentence[], previousFirsts: readonly number[], kept: number, shift: number, resumed = previousFirsts.length): Required<Segmentation> {
+  const keptSentences = kept < previousFirsts.length ? previousFirsts[kept] : previous.length;
+  const resumedSentences = resumed < previousFirsts.length ? previousFirsts[resumed] : previous.length;
+  const sentences = previous.slice(0, keptSentences);
+  const firstSentences = previousFirsts.slice(0, kept);
+  const moved = blocks.length - (previousFirsts.length - resumed);
+  for (let b = kept; b < moved; b++) {
+    firstSentences.push(sentences.length);
+    for (const sentence of blocks[b].paragraph.sentences) sentences.push(sentence.movedBy(blocks[b].start));
+  }
+  const inserted = sentences.length - keptSentences;
+  for (let b = resumed; b < previousFirsts.length; b++) firstSentences.push(previousFirsts[b] - resumedSentences + keptSentences + inserted);
+  for (let s = resumedSentences; s < previous.length; s++) sentences.push(shift === 0 ? previous[s] : previous[s].movedBy(shift));
+  return { blocks, sentences, firstSentences, delta: { from: keptSentences, deleted: resumedSentences - keptSentences, inserted } };
 }
 
 interface Paragraph {
@@ -122,7 +197,7 @@ function segmentParagraph(masked: string): ProseSentence[] {
 }
 
 /** Paragraphs: text between blank lines; in Markdown also each heading, list item, quote and table row. */
-function* blocks(text: string, format: ProseFormat): Generator<{ start: number; end: number }> {
+function* blocksOf(text: string, format: ProseFormat): Generator<{ start: number; end: number }> {
   // The heading test looks behind a line break it has matched: looking behind first ran at every position of a line, in
   // quadratic time on long lines.
   const breaks =
