@@ -83,13 +83,14 @@ export function proseSemanticTokens(analysis: ProseAnalysis, settings: BionerSet
     for (const span of analysis.predictions[s].spans) {
       const type = tokenIndex(span.type);
       let modifiers = PREDICTED | BEGIN | (span.confidence < settings.lowConfidenceThreshold ? LOW_CONFIDENCE : 0);
+      // One line search per run of words on one line: the next word is on it while it starts before the next line.
       let runStart = sentence.startOf(span.start);
+      let from = analysis.index.positionAt(runStart);
       for (let w = span.start; w < span.end; w++) {
-        const from = analysis.index.positionAt(runStart);
-        if (w + 1 < span.end && analysis.index.positionAt(sentence.startOf(w + 1)).line === from.line) continue;
+        if (w + 1 < span.end && sentence.startOf(w + 1) < (analysis.index.starts[from.line + 1] ?? Infinity)) continue;
         builder.push(from.line, from.character, sentence.endOf(w) - runStart, type, modifiers);
         modifiers &= ~BEGIN;
-        if (w + 1 < span.end) runStart = sentence.startOf(w + 1);
+        if (w + 1 < span.end) from = analysis.index.positionAt((runStart = sentence.startOf(w + 1)));
       }
     }
   });
