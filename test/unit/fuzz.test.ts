@@ -21,6 +21,7 @@ import { codeActions, FIX_ALL_KIND } from '../../server/src/features/codeActions
 import { toDiagnostics } from '../../server/src/features/diagnostics';
 import { hover } from '../../server/src/features/hover';
 import { proseHover, proseSemanticTokens } from '../../server/src/features/proseNer';
+import { ProseTokens } from '../../server/src/features/proseTokens';
 import { spanToRange } from '../../server/src/features/ranges';
 import { semanticTokens } from '../../server/src/features/semanticTokens';
 import { documentSymbols, foldingRanges } from '../../server/src/features/structure';
@@ -169,7 +170,7 @@ function checkProse(text: string, rng: Random): void {
     segmenter.segment(mutate(rng, text, rng.between(1, 3)), format);
     assert.deepEqual(wordsOf(segmenter.segment(text, format)), wordsOf(sentences), `${format}: a reused segmenter`);
 
-    const analysis = { index, sentences, predictions: sentences.map((s) => fakePrediction(rng, s.words.length)) };
+    const analysis = { index, sentences, predictions: sentences.map((s) => fakePrediction(rng, s.words.length)), tokens: new ProseTokens() };
     assertTokensInside(lengths, proseSemanticTokens(analysis, DEFAULT_SETTINGS).data, `${format} semantic token`);
     for (let i = 0; i < 3; i++) {
       const range = proseHover(analysis, randomPosition(rng, lengths))?.range;

@@ -9,18 +9,27 @@ import { ProseSegmenter } from '../../server/src/core/prose/segment';
 import { analyzeProse, proseSemanticTokens, type ProseVersion } from '../../server/src/features/proseNer';
 import { Random } from '../support/random';
 
-/** A model that depends on each sentence's words alone: a capitalised word is an entity, typed by its first letter. */
+/**
+ * A model that depends on each sentence's words alone: a run of capitalised words is an entity (across line breaks
+ * when the text has them), typed by its first letter.
+ */
 const engine = {
   async predict(sentences: readonly (readonly string[])[]): Promise<SentencePrediction[]> {
+    const capital = (word: string | undefined) => word !== undefined && /^\p{Lu}/u.test(word);
     return sentences.map((words) => {
-      const spans = words.flatMap((word, i) => (/^\p{Lu}/u.test(word) ? [{ start: i, end: i + 1, type: word < 'M' ? 'Chemical' : 'Disease', confidence: (word.length % 10) / 10 }] : []));
+      const spans = words.flatMap((word, i) => {
+        if (!capital(word) || capital(words[i - 1])) return [];
+        let end = i + 1;
+        while (capital(words[end])) end++;
+        return [{ start: i, end, type: word < 'M' ? 'Chemical' : 'Disease', confidence: (word.length % 10) / 10 }];
+      });
       const labels = words.map((_, i) => (spans.some((s) => s.start === i) ? `B-${spans.find((s) => s.start === i)!.type}` : 'O'));
       return { labels, spans, ranked: [] };
     });
   },
 } as unknown as NerEngine;
 
-const SENTENCES = ['Aspirin eased the pain .', 'acute renal failure ( ARF ) followed .', 'ARF was seen in Rats again .', 'no entity here', 'Morphine and Heparin ( see Fig. 2 ) were given !'];
+const SENTENCES = ['Aspirin eased the pain .', 'Acute\nRenal Failure\r\nWith Sepsis .', 'acute renal failure ( ARF ) followed .', 'ARF was seen in Rats again .', 'no entity here', 'Morphine and Heparin ( see Fig. 2 ) were given !'];
 const BREAKS = ['\n\n', '\n \n', '\r\n\r\n', '\n', ' ', '\n\n\n', '\n\t\n'];
 const INSERTS = ['', 'x', ' ', '.', '\n', '\n\n', '\r\n', '\r', '\n \n', '. New', ' ARF', ' (ARF) ', 'Zinc', '\t', 'acute renal failure (ARF)'];
 
@@ -29,13 +38,16 @@ function randomText(rng: Random): string {
   return rng.pick(['', '\n\n', ' ']) + parts.join('');
 }
 
+/** Two low-confidence thresholds: a version's tokens are made again when it changes. */
+const SETTINGS = [DEFAULT_SETTINGS, { ...DEFAULT_SETTINGS, lowConfidenceThreshold: 0.35 }];
+
 /** What an analysis shows: its sentences' words, predictions (with abbreviation sources), line starts and tokens. */
-function shown(analysis: ProseVersion) {
+function shown(analysis: ProseVersion, settings = DEFAULT_SETTINGS) {
   return {
     words: analysis.sentences.map((s) => s.words),
     predictions: analysis.predictions.map((p) => ({ labels: p.labels, spans: p.spans })),
     lines: [...analysis.index.starts],
-    tokens: proseSemanticTokens(analysis, DEFAULT_SETTINGS).data,
+    tokens: proseSemanticTokens(analysis, settings).data,
   };
 }
 
@@ -57,7 +69,10 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
         const inserted = rng.pick(INSERTS);
         document = TextDocument.update(document, [{ range, text: inserted }], document.version + 1);
         analysis = await analyzeProse(document, engine, {}, memory, true, { previous: analysis, change: { start, end, length: inserted.length } });
-        assert.deepEqual(shown(analysis), shown(await fresh(document)), `${languageId}, edit ${e}: ${JSON.stringify(inserted)} over [${start}, ${end}) of ${JSON.stringify(text)}`);
+        // Some versions are never shown (the client did not ask in time): the next one's tokens are made from scratch.
+        if (rng.chance(0.2)) continue;
+        const settings = rng.chance(0.2) ? SETTINGS[1] : SETTINGS[0];
+        assert.deepEqual(shown(analysis, settings), shown(await fresh(document), settings), `${languageId}, edit ${e}: ${JSON.stringify(inserted)} over [${start}, ${end}) of ${JSON.stringify(text)}`);
       }
     }
   });

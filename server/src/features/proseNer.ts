@@ -1,14 +1,14 @@
 /** Model predictions in plain text and Markdown: analysis, semantic tokens and hovers. */
-import { MarkupKind, SemanticTokensBuilder, type Hover, type Position, type SemanticTokens } from 'vscode-languageserver';
+import { MarkupKind, type Hover, type Position, type SemanticTokens } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { BionerSettings } from '@common/settings';
-import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES, tokenTypeForEntity } from '@common/semanticTokens';
 import { WHOLE_TEXT, type DocumentAbbreviations } from '../core/ner/abbreviationTypes';
 import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
 import type { ProseFormat } from '../core/prose/mask';
 import { ProseSegmenter, type ProseSentence, type Segmentation } from '../core/prose/segment';
 import { LineIndex } from '../core/text/lines';
 import type { TextChange } from '../core/text/textChange';
+import { ProseTokens } from './proseTokens';
 import { describeAbbreviation, describeRanked, formatPercent } from './predictionText';
 
 export interface ProseAnalysis {
@@ -22,6 +22,7 @@ export interface ProseVersion extends ProseAnalysis {
   segmentation: Segmentation;
   /** The model's predictions, before abbreviation types. */
   raw: readonly SentencePrediction[];
+  tokens: ProseTokens;
 }
 
 /** What a document keeps between its versions, so that unchanged paragraphs are not segmented or typed again. */
@@ -54,7 +55,8 @@ export async function analyzeProse(
     raw = [...edit.previous.raw.slice(0, delta.from), ...inserted, ...edit.previous.raw.slice(delta.from + delta.deleted)];
   } else raw = await engine.predict(words, options);
   const index = edit ? edit.previous.index.edited(text, edit.change) : new LineIndex(text);
-  return { index, sentences, segmentation, raw, predictions: abbreviations ? memory.abbreviations.apply(words, raw, WHOLE_TEXT) : raw };
+  const tokens = new ProseTokens(edit && delta ? { previous: edit.previous.tokens, delta } : undefined);
+  return { index, sentences, segmentation, raw, tokens, predictions: abbreviations ? memory.abbreviations.apply(words, raw, WHOLE_TEXT) : raw };
 }
 
 /** The document's sentences; the segmenter keeps them, so a later call for the same text finds them all made. */
@@ -64,37 +66,9 @@ export function segmentDocument(document: TextDocument, segmenter: ProseSegmente
 
 const formatOf = (document: TextDocument): ProseFormat => (document.languageId === 'markdown' ? 'markdown' : 'plaintext');
 
-const PREDICTED = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('predicted');
-const LOW_CONFIDENCE = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('lowConfidence');
-const BEGIN = 1 << SEMANTIC_TOKEN_MODIFIERS.indexOf('begin');
-
-/** The legend index of an entity type's token: made once per type, as every edit rebuilds all of a document's tokens. */
-const tokenIndices = new Map<string, number>();
-function tokenIndex(entityType: string): number {
-  let index = tokenIndices.get(entityType);
-  if (index === undefined) tokenIndices.set(entityType, (index = SEMANTIC_TOKEN_TYPES.indexOf(tokenTypeForEntity(entityType))));
-  return index;
-}
-
-/** Each predicted entity's text, split at line breaks (a semantic token cannot span lines). */
-export function proseSemanticTokens(analysis: ProseAnalysis, settings: BionerSettings): SemanticTokens {
-  const builder = new SemanticTokensBuilder();
-  analysis.sentences.forEach((sentence, s) => {
-    for (const span of analysis.predictions[s].spans) {
-      const type = tokenIndex(span.type);
-      let modifiers = PREDICTED | BEGIN | (span.confidence < settings.lowConfidenceThreshold ? LOW_CONFIDENCE : 0);
-      // One line search per run of words on one line: the next word is on it while it starts before the next line.
-      let runStart = sentence.startOf(span.start);
-      let from = analysis.index.positionAt(runStart);
-      for (let w = span.start; w < span.end; w++) {
-        if (w + 1 < span.end && sentence.startOf(w + 1) < (analysis.index.starts[from.line + 1] ?? Infinity)) continue;
-        builder.push(from.line, from.character, sentence.endOf(w) - runStart, type, modifiers);
-        modifiers &= ~BEGIN;
-        if (w + 1 < span.end) from = analysis.index.positionAt((runStart = sentence.startOf(w + 1)));
-      }
-    }
-  });
-  return builder.build();
+/** Each predicted entity's text, split at line breaks; made once per version, mostly from the previous version's. */
+export function proseSemanticTokens(analysis: ProseAnalysis & Pick<ProseVersion, 'tokens'>, settings: BionerSettings): SemanticTokens {
+  return { data: analysis.tokens.data(analysis, settings.lowConfidenceThreshold) };
 }
 
 export function proseHover(analysis: ProseAnalysis, position: Position): Hover | null {
