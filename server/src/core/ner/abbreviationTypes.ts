@@ -113,15 +113,22 @@ interface Applied {
 }
 
 /**
- * The predictions with the typings made in order; the same array when none changes a span. A sentence whose
+ * The predictions with each sentence's typings made in order; the same array when none changes a span. With
+ * `previous`, only the sentences `again` are typed again, the others keep what they had, and a sentence whose
  * prediction and typings are those of `previous` keeps the prediction made then.
  */
-function applyPuts(predictions: readonly SentencePrediction[], puts: readonly Put[], previous?: Typed): { result: readonly SentencePrediction[]; applied: Map<number, Applied> } {
-  const bySentence = groupBy(puts, (put) => put.sentence);
-  const applied = new Map<number, Applied>();
-  for (const [sentence, own] of bySentence) {
-    const before = previous?.applied.get(sentence);
-    if (before && previous!.predictions[sentence] === predictions[sentence] && sameItems(before.puts, own)) {
+function applyPuts(
+  predictions: readonly SentencePrediction[],
+  bySentence: ReadonlyMap<number, Put[]>,
+  previous?: { typed: Typed; again: Iterable<number> },
+): { result: readonly SentencePrediction[]; applied: Map<number, Applied> } {
+  const applied = new Map(previous?.typed.applied);
+  for (const sentence of previous ? previous.again : bySentence.keys()) {
+    applied.delete(sentence);
+    const own = bySentence.get(sentence);
+    if (!own) continue;
+    const before = previous?.typed.applied.get(sentence);
+    if (before && previous!.typed.predictions[sentence] === predictions[sentence] && sameItems(before.puts, own)) {
       applied.set(sentence, { puts: own, prediction: before.prediction });
       continue;
     }
@@ -135,6 +142,12 @@ function applyPuts(predictions: readonly SentencePrediction[], puts: readonly Pu
       spans = [...spans.filter((s) => !overlapping.includes(s)), span].sort((a, b) => a.start - b.start);
     }
     if (spans !== predictions[sentence].spans) applied.set(sentence, { puts: own, prediction: withSpans(predictions[sentence], spans) });
+  }
+  if (previous) {
+    // A copy of the last result (a fast array copy), with the sentences typed again: an edit is not O(sentences) here.
+    const result = previous.typed.result.slice();
+    for (const sentence of previous.again) result[sentence] = applied.get(sentence)?.prediction ?? predictions[sentence];
+    return { result, applied };
   }
   if (applied.size === 0) return { result: predictions, applied };
   return { result: predictions.map((p, s) => applied.get(s)?.prediction ?? p), applied };
@@ -157,62 +170,93 @@ interface Typed {
   byKey: Map<string, Placed[]>;
   /** Each short form's typings. */
   puts: Map<string, Put[]>;
+  /** Each sentence's typings, short forms in the order of `byKey`. */
+  bySentence: Map<number, Put[]>;
   /** Each sentence's, where they changed its prediction. */
   applied: Map<number, Applied>;
   /** Where the first word of each short form occurs. */
   places: Places;
+  /** Per first word of a short form, the short forms (keys) that start with it. */
+  firsts: Map<string, string[]>;
+}
+
+const firstOf = (sentences: readonly (readonly string[])[], defined: readonly Placed[]) => sentences[defined[0].sentence][defined[0].short.start];
+
+/** withAbbreviationTypes, with the typings of each short form and where the first word of each occurs. */
+function typeAbbreviations(sentences: readonly (readonly string[])[], predictions: readonly SentencePrediction[], scope: AbbreviationScope): Typed {
+  const byKey = definitionsByKey(sentences);
+  const firsts = groupBy([...byKey], ([, defined]) => firstOf(sentences, defined));
+  const places = firstWordPlaces(sentences, new Set(firsts.keys()));
+  const keysOf = new Map([...firsts].map(([first, keyed]) => [first, keyed.map(([key]) => key)]));
+  const puts = new Map<string, Put[]>();
+  if (byKey.size === 0) return { predictions, result: predictions, byKey, puts, bySentence: new Map(), applied: new Map(), places, firsts: keysOf };
+  const reaches = reachOf(scope, sentences.length);
+  for (const [key, defined] of byKey) puts.set(key, putsOf(key, defined, places.get(firstOf(sentences, defined)) ?? [], sentences, predictions, reaches));
+  const bySentence = groupBy([...puts.values()].flat(), (put) => put.sentence);
+  return { predictions, byKey, puts, bySentence, places, firsts: keysOf, ...applyPuts(predictions, bySentence) };
 }
 
 /**
- * withAbbreviationTypes, with the typings of each short form and where the first word of each occurs; `kept` gives
- * the typings of the short forms known unchanged and the places already found.
+ * `previous` with the sentences `changed` (same count, same definitions) changed: only the short forms whose first
+ * word a changed sentence holds (before or after) are typed again, and only the sentences where they were or are
+ * typed, or that changed, have their typings applied again.
  */
-function typeAbbreviations(
+function retype(
+  previous: Typed,
+  before: readonly (readonly string[])[],
   sentences: readonly (readonly string[])[],
   predictions: readonly SentencePrediction[],
   scope: AbbreviationScope,
-  kept?: { previous: Typed; places: Places; unchanged: (key: string) => boolean },
+  changed: readonly number[],
 ): Typed {
-  const byKey = kept?.previous.byKey ?? definitionsByKey(sentences);
-  const puts = new Map<string, Put[]>();
-  const firstOf = (defined: readonly Placed[]) => sentences[defined[0].sentence][defined[0].short.start];
-  const places = kept?.places ?? firstWordPlaces(sentences, new Set([...byKey.values()].map(firstOf)));
-  if (byKey.size === 0) return { predictions, result: predictions, byKey, puts, applied: new Map(), places };
+  const touched = new Set(changed.flatMap((s) => [...sentences[s], ...before[s]]).flatMap((word) => previous.firsts.get(word) ?? []));
+  const places = movedPlaces(previous.places, changed, before, sentences);
   const reaches = reachOf(scope, sentences.length);
-  for (const [key, defined] of byKey) {
-    const known = kept?.unchanged(key) ? kept.previous.puts.get(key) : undefined;
-    puts.set(key, known ?? putsOf(key, defined, places.get(firstOf(defined)) ?? [], sentences, predictions, reaches));
+  const puts = new Map(previous.puts);
+  const again = new Set(changed);
+  const fresh = new Map<number, Put[]>();
+  // In byKey's order, so that each sentence's typings are made in the order a fresh pass makes them.
+  for (const [key, defined] of previous.byKey) {
+    if (!touched.has(key)) continue;
+    const now = putsOf(key, defined, places.get(firstOf(sentences, defined)) ?? [], sentences, predictions, reaches);
+    for (const put of previous.puts.get(key)!) again.add(put.sentence);
+    for (const put of now) {
+      again.add(put.sentence);
+      (fresh.get(put.sentence) ?? fresh.set(put.sentence, []).get(put.sentence)!).push(put);
+    }
+    puts.set(key, now);
   }
-  return { predictions, byKey, puts, places, ...applyPuts(predictions, [...puts.values()].flat(), kept?.previous) };
+  const order = new Map([...previous.byKey.keys()].map((key, i) => [key, i]));
+  const bySentence = new Map(previous.bySentence);
+  for (const sentence of again) {
+    const own = [...(previous.bySentence.get(sentence) ?? []).filter((put) => !touched.has(put.source.shortForm)), ...(fresh.get(sentence) ?? [])];
+    if (own.length === 0) bySentence.delete(sentence);
+    else bySentence.set(sentence, own.sort((a, b) => order.get(a.source.shortForm)! - order.get(b.source.shortForm)!));
+  }
+  const { result, applied } = applyPuts(predictions, bySentence, { typed: previous, again });
+  return { ...previous, predictions, result, puts, bySentence, applied, places };
 }
 
 /**
  * withAbbreviationTypes over the versions of one document. An edit usually changes one sentence. When every changed
- * sentence defines what it defined before, at the same words, the definitions stand, and only the short forms whose
- * first word a changed sentence holds (before or after) are typed again; the others keep their typings.
+ * sentence defines what it defined before, at the same words, the definitions stand, and only what the changed
+ * sentences touch is typed again (retype); the other short forms and sentences keep their typings.
  */
 export class DocumentAbbreviations {
-  private last?: { sentences: readonly (readonly string[])[]; scope: AbbreviationScope; typed: Typed; firsts: Map<string, string[]> };
+  private last?: { sentences: readonly (readonly string[])[]; scope: AbbreviationScope; typed: Typed };
 
   apply(sentences: readonly (readonly string[])[], predictions: readonly SentencePrediction[], scope: AbbreviationScope): readonly SentencePrediction[] {
     const last = this.last;
     let typed: Typed | undefined;
     if (last && last.sentences.length === sentences.length && sameScope(last.scope, scope)) {
-      const changed = sentences.flatMap((words, s) => (words !== last.sentences[s] || predictions[s] !== last.typed.predictions[s] ? [s] : []));
+      const changed: number[] = [];
+      for (let s = 0; s < sentences.length; s++) if (sentences[s] !== last.sentences[s] || predictions[s] !== last.typed.predictions[s]) changed.push(s);
       if (changed.every((s) => sameDefinitions(definitionsOf(sentences[s]), definitionsOf(last.sentences[s])))) {
-        // Short forms defined or occurring in a changed sentence: their long form's or occurrences' types may change.
-        const touched = new Set(changed.flatMap((s) => [...sentences[s], ...last.sentences[s]]).flatMap((word) => last.firsts.get(word) ?? []));
-        const places = movedPlaces(last.typed.places, changed, last.sentences, sentences);
-        typed = typeAbbreviations(sentences, predictions, scope, { previous: last.typed, places, unchanged: (key) => !touched.has(key) });
+        typed = retype(last.typed, last.sentences, sentences, predictions, scope, changed);
       }
     }
     typed ??= typeAbbreviations(sentences, predictions, scope);
-    const firsts = new Map<string, string[]>();
-    for (const [key, defined] of typed.byKey) {
-      const first = sentences[defined[0].sentence][defined[0].short.start];
-      (firsts.get(first) ?? firsts.set(first, []).get(first)!).push(key);
-    }
-    this.last = { sentences, scope, typed, firsts };
+    this.last = { sentences, scope, typed };
     return typed.result;
   }
 }
