@@ -4,15 +4,11 @@
 #   2. one head per corpus (word embeddings frozen, so the heads can share them), trained on train+dev for a
 #      fixed time, two at a time (one CPU thread each); the heads of the two target corpora are ensembles of
 #      models trained with different seeds;
-#   3. the heads merged into one multi-head ONNX graph (the teacher), scored on each corpus's test split. NCBI-disease
-#      annotates Disease under another guideline than BC5CDR: its head stays reachable by name but is not in the
-#      default output;
-#   4. the teacher distilled into one shared-encoder student (training.distill) on the train+dev text of all nine
-#      corpora: the student runs one BiLSTM where the teacher runs eight, and keeps the teacher's heads and CRFs.
+#   3. the heads merged into one multi-head ONNX graph, scored on each corpus's test split. NCBI-disease annotates
+#      Disease under another guideline than BC5CDR: its head stays reachable by name but is not in the default output.
 # Usage: scripts/train-default-model.sh [OUT_DIR]   (default models/default; work files in build/default-model)
 # Environment: BIONER_DATA (default ../shared/data), PYTHON (default /usr/bin/python3), JOBS (default 2),
-#              MINUTES_SCALE (multiplies every time budget, the student's included; 1 by default),
-#              STUDENT_MINUTES (the student's budget before scaling; 62 by default).
+#              MINUTES_SCALE (multiplies every head's time budget; 1 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-models/default}
@@ -63,17 +59,5 @@ while read -r name corpus _ seeds; do
   args+=(--head "$name=$(echo "$seeds" | tr ',' '\n' | sed "s|^|$WORK/heads/$name-|" | paste -sd+)")
   tests+=(--test "$name=$DATA/$corpus/test.tsv")
 done <<< "$HEADS"
-"$PYTHON" -m training.merge "${args[@]}" "${tests[@]}" --out "$WORK/teacher" --name "BioNER default model (teacher)" \
-  --not-default NCBI-disease
-
-echo "== distil the teacher into one student: $OUT"
-text=()
-devs=()
-for corpus in "$DATA"/*/; do text+=("$corpus/train.tsv" "$corpus/dev.tsv"); done
-while read -r name corpus _ _; do devs+=(--dev "$name=$DATA/$corpus/dev.tsv"); done <<< "$HEADS"
-"$PYTHON" -m training.distill --teacher "$WORK/teacher" --text "${text[@]}" "${devs[@]}" "${tests[@]}" \
-  --out "$OUT" --cache "$WORK/distill" --hidden 128 --dropout 0.2 --batch-size 32 --eval-every 3000 --log-every 500 \
-  --patience 1000 --max-minutes "$(awk -v m="${STUDENT_MINUTES:-62}" -v s="$SCALE" 'BEGIN { print m * s }')" \
-  --name "BioNER default model" > "$WORK/logs/distill.jsonl" 2> "$WORK/logs/distill.log"
-grep '"event": "done"' "$WORK/logs/distill.jsonl" || { echo "distillation FAILED, see $WORK/logs/distill.log"; exit 1; }
+"$PYTHON" -m training.merge "${args[@]}" "${tests[@]}" --out "$OUT" --name "BioNER default model" --not-default NCBI-disease
 echo "== done in $(( ($(date +%s) - start) / 60 )) min"

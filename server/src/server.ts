@@ -33,6 +33,7 @@ import { DocumentAbbreviations } from './core/ner/abbreviationTypes';
 import { ProseSegmenter } from './core/prose/segment';
 import { analyzeProse, proseHover, proseSemanticTokens, segmentDocument, type ProseMemory, type ProseVersion } from './features/proseNer';
 import { SEMANTIC_TOKENS_LEGEND, semanticTokens as goldSemanticTokens } from './features/semanticTokens';
+import { SemanticTokenResults } from './features/semanticTokenResults';
 import { SettingsCache } from './features/settings';
 import { documentSymbols, foldingRanges } from './features/structure';
 
@@ -292,7 +293,7 @@ connection.onInitialize((params): InitializeResult => {
       workspaceSymbolProvider: true,
       // Offered only to clients that ask for them: others would never call, and some reject what they do not know.
       ...(client.inlayHints && { inlayHintProvider: true }),
-      ...(client.semanticTokens && { semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true, range: true } }),
+      ...(client.semanticTokens && { semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: { delta: true }, range: true } }),
     },
     serverInfo: { name: 'bioner', version: '0.1.0' },
   };
@@ -330,6 +331,7 @@ documents.onDidClose(({ document }) => {
   latestPredictions.delete(document.uri);
   latestConll.delete(document.uri);
   proseMemories.delete(document.uri);
+  tokenResults.closed(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
 
@@ -387,7 +389,10 @@ async function semanticTokens(uri: string, range?: Parameters<typeof goldSemanti
   }
   return { data: [] };
 }
-connection.languages.semanticTokens.on((params) => semanticTokens(params.textDocument.uri));
+/** Full and delta answers share result ids: after an edit of a large document a delta is a few numbers, not all of them. */
+const tokenResults = new SemanticTokenResults();
+connection.languages.semanticTokens.on(async ({ textDocument: { uri } }) => tokenResults.full(uri, await semanticTokens(uri)));
+connection.languages.semanticTokens.onDelta(async ({ textDocument: { uri }, previousResultId }) => tokenResults.delta(uri, previousResultId, await semanticTokens(uri)));
 connection.languages.semanticTokens.onRange((params) => semanticTokens(params.textDocument.uri, params.range));
 
 /** Cancels all work and closes the model; answers quickly even if a native call is still finishing (exit waits for it). */

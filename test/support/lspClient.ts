@@ -160,6 +160,14 @@ export function decodeSemanticTokens(data: number[], legend: string[]): { line: 
   return tokens;
 }
 
+/** What a client does with a semantic tokens answer: takes its data, or makes its edits (a delta) on the tokens it holds. */
+export function appliedSemanticTokens(held: readonly number[], answer: { data: number[] } | { edits: { start: number; deleteCount: number; data?: number[] }[] }): number[] {
+  if ('data' in answer) return answer.data;
+  const data = [...held];
+  for (const edit of [...answer.edits].reverse()) data.splice(edit.start, edit.deleteCount, ...(edit.data ?? []));
+  return data;
+}
+
 /** Applies an LSP TextEdit list to a text. */
 export function applyTextEdits(text: string, edits: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]): string {
   const lines = text.split('\n');
