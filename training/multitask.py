@@ -226,6 +226,12 @@ def export_folder(tmp, core, tok, heads, labels, ranges, hp, args, ev, exporter,
     return {"test": scores, "quantized": bool(quantized and quantized["kept"])}
 
 
+def trained_on(files: list[str], method: str, info: dict) -> str:
+    if method == "distill":
+        return f"`{info['teacher']}`'s emissions on {len(files)} text files"
+    return " + ".join(os.path.basename(os.path.dirname(os.path.abspath(f))) + "/" + os.path.basename(f) for f in files)
+
+
 def model_card(args, heads, scores, quantized, info, folder, method: str) -> str:
     how = METHODS[method][1].format(**info)
     fmt = lambda x: f"{x['precision']:.2f} / {x['recall']:.2f} / **{x['f1']:.2f}**" if x else "–"  # noqa: E731
@@ -233,7 +239,7 @@ def model_card(args, heads, scores, quantized, info, folder, method: str) -> str
     rows = "\n".join(
         f"| {h['name']} | {', '.join(sorted({l[2:] for l in h['labels'] if l != 'O'}))} | "
         f"{'no (`--heads`)' if h['name'] in args.not_default else 'yes'} | "
-        f"{' + '.join(os.path.basename(os.path.dirname(os.path.abspath(f))) + '/' + os.path.basename(f) for f in h['files'])}"
+        f"{trained_on(h['files'], method, info)}"
         f" | {fmt(scores.get(h['name']))} | {fmt(q.get(h['name']))} |" for h in heads)
     quant_line = ("`onnx/model_quantized.onnx` (int8) is included: every head's test F1 stays within 0.5 of the "
                   "float graph." if quantized and quantized["kept"] else "No quantized graph.")
