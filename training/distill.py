@@ -31,7 +31,7 @@ from .multitask import export_folder, report_done
 from .output import clean_stale, publish, temp_folder
 from .predict import Encoded, encode, word_emissions
 from .progress import Events, check_stop
-from .train import Objective, Task, add_model_options, build_tagger, cli_main, hyper, tagger_steps
+from .train import Objective, Task, add_loop_options, build_tagger, cli_main, hyper, tagger_steps
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -44,18 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", required=True, metavar="DIR", help="model folder to write (replaced if it is a model)")
     p.add_argument("--cache", default="build/distill", metavar="DIR",
                    help="where the teacher's emissions are kept between runs (default build/distill)")
-    p.add_argument("--max-minutes", type=float, help="wall-clock budget for training and export (not the teacher)")
-    p.add_argument("--epochs", type=int, default=40, help="maximum number of passes over the text")
-    p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
-    p.add_argument("--patience", type=int, default=8, help="stop after N evaluations without a better mean dev F1")
-    p.add_argument("--select", choices=["best", "last"], default="best",
-                   help="export the checkpoint with the best mean dev F1 (default) or the last one")
-    p.add_argument("--seed", type=int, default=13)
-    add_model_options(p)
-    p.add_argument("--eval-every", type=int, help="also evaluate on dev every N steps (default: each epoch)")
-    p.add_argument("--log-every", type=int, default=50, help="a step event every N steps")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
-    p.add_argument("--no-quantize", action="store_true", help="do not try onnx/model_quantized.onnx")
+    add_loop_options(p, "the text")
     p.add_argument("--name", default="BioNER distilled model", help="model name for the model card")
     args = p.parse_args(argv)
     args.freeze_embeddings = True

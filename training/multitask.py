@@ -25,7 +25,7 @@ from .merge import folder_bytes, heads_config, parse_pairs
 from .output import clean_stale, publish, temp_folder
 from .predict import encode, evaluate
 from .progress import Events, check_stop
-from .train import Task, add_model_options, build_tagger, cli_main, hyper, tagger_steps, word_base
+from .train import Task, add_loop_options, build_tagger, cli_main, hyper, tagger_steps, word_base
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -42,20 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--embeddings", required=True, metavar="DIR",
                    help="tokenizer and word vectors of `python3 -m training.pretrain`")
     p.add_argument("--freeze-embeddings", action="store_true", help="keep the word vectors fixed")
-    p.add_argument("--max-minutes", type=float, help="wall-clock budget, export included")
-    p.add_argument("--epochs", type=int, default=40, help="maximum number of passes over all heads' data")
-    p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
-    p.add_argument("--patience", type=int, default=8, help="stop after N evaluations without a better mean dev F1")
-    p.add_argument("--select", choices=["best", "last"], default="best",
-                   help="export the checkpoint with the best mean dev F1 (default) or the last one")
-    p.add_argument("--seed", type=int, default=13)
-    add_model_options(p)
+    add_loop_options(p, "all heads' data")
     p.add_argument("--max-length", type=int, default=256, help="longest sequence in sub-words")
     p.add_argument("--window-overlap", type=int, default=32, help="words shared by consecutive windows")
-    p.add_argument("--eval-every", type=int, help="also evaluate on dev every N steps (default: each epoch)")
-    p.add_argument("--log-every", type=int, default=50, help="a step event every N steps")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
-    p.add_argument("--no-quantize", action="store_true", help="do not try onnx/model_quantized.onnx")
     p.add_argument("--name", default="BioNER multi-task model", help="model name for the model card")
     return p.parse_args(argv)
 

@@ -61,14 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--lora-r", type=int, default=16, help="mode (b): LoRA rank")
     p.add_argument("--lora-alpha", type=int, default=32, help="mode (b): LoRA scaling numerator (alpha / r)")
     p.add_argument("--lora-dropout", type=float, default=0.05, help="mode (b): dropout on the LoRA input")
-    p.add_argument("--max-minutes", type=float, help="wall-clock budget; the best model so far is exported")
-    p.add_argument("--epochs", type=int, default=40, help="maximum number of passes over the training data")
-    p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
-    p.add_argument("--patience", type=int, default=8, help="stop after N evaluations without dev improvement")
-    p.add_argument("--select", choices=["best", "last"], default="best",
-                   help="export the checkpoint with the best dev F1 (default) or the last one (train+dev runs)")
-    p.add_argument("--seed", type=int, default=13)
-    add_model_options(p)
+    add_loop_options(p, "the training data")
     p.add_argument("--min-frequency", type=int, default=2, help="least count of a word with its own piece")
     p.add_argument("--max-length", type=int, default=256,
                    help="longest sequence in sub-words, [CLS]/[SEP] included; longer sentences are windowed")
@@ -84,10 +77,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--freeze-embeddings", action="store_true",
                    help="keep the word vectors fixed (models trained on one --embeddings DIR can then be merged)")
     p.add_argument("--pretrain-epochs", type=int, default=3, help="skip-gram passes over the text")
-    p.add_argument("--eval-every", type=int, help="also evaluate on dev every N steps (default: each epoch)")
-    p.add_argument("--log-every", type=int, default=50, help="a step event every N steps")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1 is fastest on 2 cores)")
-    p.add_argument("--no-quantize", action="store_true", help="do not try onnx/model_quantized.onnx")
     p.add_argument("--data-name", help="name of the training data for the model card (default: folder name)")
     p.add_argument("--data-license", help="licence text of the training data for the model card")
     p.add_argument("--name", help="model name for the model card (default: --out folder name)")
@@ -103,6 +92,23 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--optimizer", choices=["adam", "sgd"], help="overrides the preset")
     p.add_argument("--lr-decay", type=float, help="learning rate = lr / (1 + decay * finished epochs)")
     p.add_argument("--ema", type=float, help="exponential moving average of the weights (e.g. 0.999), 0 = off")
+
+
+def add_loop_options(p: argparse.ArgumentParser, passes_over: str) -> None:
+    """The options of fit() that every mode (a) trainer shares: budget, stopping, selection, the model's size."""
+    p.add_argument("--max-minutes", type=float, help="wall-clock budget; the best model so far is exported")
+    p.add_argument("--epochs", type=int, default=40, help=f"maximum number of passes over {passes_over}")
+    p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
+    p.add_argument("--patience", type=int, default=8,
+                   help="stop after N evaluations without a better dev F1 (the heads' mean with several heads)")
+    p.add_argument("--select", choices=["best", "last"], default="best",
+                   help="export the checkpoint with the best dev F1 (default) or the last one (train+dev runs)")
+    p.add_argument("--seed", type=int, default=13)
+    add_model_options(p)
+    p.add_argument("--eval-every", type=int, help="also evaluate on dev every N steps (default: each epoch)")
+    p.add_argument("--log-every", type=int, default=50, help="a step event every N steps")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1 is fastest on 2 cores)")
+    p.add_argument("--no-quantize", action="store_true", help="do not try onnx/model_quantized.onnx")
 
 
 def hyper(args) -> dict:
