@@ -35,8 +35,13 @@ def train_batches(data: list[Encoded], batch_size: int, rng: random.Random, begi
             if s > 0 and tags and tags[0] in begin_of:
                 tags[0] = begin_of[tags[0]]
             items.append((ids, pos, tags))
-    # Bucket by length with a little noise so that batches differ between epochs but padding stays small.
-    items.sort(key=lambda it: len(it[0]) + rng.uniform(0, 8))
-    batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    return length_buckets(items, batch_size, rng, lambda it: len(it[0]))
+
+
+def length_buckets(items: list, batch_size: int, rng: random.Random, length) -> list[list]:
+    """Batches of items of similar length, in random order. A little noise on the lengths makes the batches differ
+    between epochs while padding stays small."""
+    ordered = sorted(items, key=lambda it: length(it) + rng.uniform(0, 8))
+    batches = [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
     rng.shuffle(batches)
     return batches

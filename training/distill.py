@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from .batches import collate
+from .batches import collate, length_buckets
 from .data import Corpus, InputError, check_labels, read_bio
 from .loop import Ranks, fit
 from .merge import parse_pairs
@@ -133,10 +133,7 @@ def distillation(torch, items: list[tuple], batch_size: int, ranges: list[tuple[
     after two epochs was 56% at 80% precision."""
 
     def batches(_epoch: int, rng: random.Random) -> list:
-        order = sorted(range(len(items)), key=lambda i: len(items[i][0]) + rng.uniform(0, 8))
-        out = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-        rng.shuffle(out)
-        return out
+        return length_buckets(list(range(len(items))), batch_size, rng, lambda i: len(items[i][0]))
 
     def loss(model, batch):
         ids, am, _pos, _tags, wm = collate(torch, [(items[i][0], items[i][1], []) for i in batch], device)
@@ -233,7 +230,6 @@ def run(args, ev: Events) -> dict:
     core.cpu().eval()
     check_stop()
     args.not_default = [h["name"] for h in config["heads"] if h.get("default") is False]
-    args.freeze_embeddings = True
     result = export_folder(tmp, core, tok, heads, labels, ranges, hp, args, ev, exporter, {
         "steps": res.step, "epochs": res.epoch, "stop_reason": res.stop_reason,
         "train_seconds": round(res.train_seconds, 1), "parameters": n_params,
