@@ -180,8 +180,8 @@ interface Paragraph {
   sentences: ProseSentence[];
 }
 
-/** Sentences of one paragraph of masked text, with offsets from its start. */
-function segmentParagraph(masked: string): ProseSentence[] {
+/** Sentences of one paragraph of masked text (or of any text without line breaks), with offsets from its start. */
+export function segmentParagraph(masked: string): ProseSentence[] {
   const sentences: ProseSentence[] = [];
   let words: Word[] = [];
   const flush = () => {
