@@ -1,4 +1,5 @@
 /** Paths and helpers the tests share. */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -23,6 +24,11 @@ export const DEFAULT_MODEL = path.join(ROOT, 'models', 'default');
 export const WORKER_SCRIPT = path.join(ROOT, 'dist', 'nerWorker.js');
 
 export const EXCERPTS = ['BC5CDR-test-300.tsv', 'JNLPBA-test-300.tsv'].map((f) => path.join(FIXTURES, 'corpus', f));
+
+/** Runs the built CLI (`node dist/cli.js ARGS…`) to its end. */
+export function bioner(...args: string[]) {
+  return spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
+}
 
 /** Builds a tab-separated BIO text from `token tag` rows; '' rows are sentence breaks. */
 export function bio(...rows: string[]): string {

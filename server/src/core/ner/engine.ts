@@ -32,6 +32,21 @@ export interface SentencePrediction {
   ranked: { label: string; probability: number }[][];
 }
 
+/** One decoded head's label probabilities over a sentence. */
+export interface HeadProbabilities {
+  /** The head's label names (BIO tags), one per column. */
+  labels: readonly string[];
+  /** Word t's probabilities of `labels` (CRF marginals) are [t * labels.length, (t + 1) * labels.length). */
+  marginals: Float32Array;
+}
+
+/** A sentence's decoded labels and every decoded head's full label probabilities: what label review scores gold with. */
+export interface SentenceProbabilities {
+  /** The labels `predict` gives (IOB2, the chosen types, the heads' spans merged). */
+  labels: string[];
+  heads: HeadProbabilities[];
+}
+
 export interface EngineOptions {
   device?: Device;
   threads?: number;
@@ -94,7 +109,7 @@ export class NerEngine {
     this.heads = heads.map((head) => {
       const names = head.labels.map((id) => folder.labels[id]);
       const contiguous = head.labels.every((id, i) => id === head.labels[0] + i);
-      return { labels: head.labels, range: contiguous ? [head.labels[0], head.labels[0] + head.labels.length] : undefined, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
+      return { labels: head.labels, names, range: contiguous ? [head.labels[0], head.labels[0] + head.labels.length] : undefined, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
     });
   }
 
@@ -173,12 +188,12 @@ export class NerEngine {
     const todo = sentences.map((_, i) => i).filter((i) => !results[i]);
     if (todo.length > 0) {
       const started = performance.now();
-      const heads = options.types ? this.heads.filter((head) => head.tags.some((tag) => options.types!.has(tag.type))) : this.heads;
+      const heads = this.headsFor(options.types);
       await this.score(
         todo.map((i) => sentences[i]),
         options,
         (k, scores) => {
-          const prediction = this.decodeScores(scores, heads, options.types);
+          const { prediction } = this.decodeScores(scores, heads, options.types);
           results[todo[k]] = prediction;
           remember(cache, this.key(sentences[todo[k]]), prediction);
         },
@@ -187,6 +202,30 @@ export class NerEngine {
       this.wordsDone += todo.reduce((n, i) => n + sentences[i].length, 0);
     }
     return results as SentencePrediction[];
+  }
+
+  /**
+   * Per sentence, the decoded labels and each decoded head's label probabilities, for every label (`ranked` keeps
+   * three per word): the heads and types are those `predict` decodes with the same `types`. Not cached.
+   */
+  async labelProbabilities(sentences: readonly (readonly string[])[], options: PredictOptions = {}): Promise<SentenceProbabilities[]> {
+    const heads = this.headsFor(options.types);
+    const results: SentenceProbabilities[] = sentences.map(() => ({ labels: [], heads: heads.map((head) => ({ labels: head.names, marginals: new Float32Array(0) })) }));
+    const todo = sentences.map((_, i) => i).filter((i) => sentences[i].length > 0);
+    await this.score(
+      todo.map((i) => sentences[i]),
+      options,
+      (k, scores) => {
+        const { prediction, marginalsByHead } = this.decodeScores(scores, heads, options.types);
+        results[todo[k]] = { labels: prediction.labels, heads: marginalsByHead.map((marginals, h) => ({ labels: heads[h].names, marginals })) };
+      },
+    );
+    return results;
+  }
+
+  /** The heads decoded for a type selection: those predicting at least one chosen type. */
+  private headsFor(types: ReadonlySet<string> | undefined): readonly DecodedHead[] {
+    return types ? this.heads.filter((head) => head.tags.some((tag) => types.has(tag.type))) : this.heads;
   }
 
   /**
@@ -263,9 +302,14 @@ export class NerEngine {
 
   /**
    * Decodes each head on its own labels, then keeps the most confident spans that do not overlap: a model trained
-   * on several corpora answers each corpus's types, and the answers are merged into one valid sequence.
+   * on several corpora answers each corpus's types, and the answers are merged into one valid sequence. Also returns
+   * each head's marginals (the arrays the lazy ranking reads), for labelProbabilities.
    */
-  private decodeScores(scores: Float32Array[], heads: readonly DecodedHead[], types: ReadonlySet<string> | undefined): SentencePrediction {
+  private decodeScores(
+    scores: Float32Array[],
+    heads: readonly DecodedHead[],
+    types: ReadonlySet<string> | undefined,
+  ): { prediction: SentencePrediction; marginalsByHead: Float32Array[] } {
     const { labels: labelNames } = this.folder;
     const words = scores.length;
     const spans: PredictedSpan[] = [];
@@ -294,12 +338,13 @@ export class NerEngine {
     const kept = heads.length === 1 ? spans : keepNonOverlapping(spans);
     // Argmax labels are shown as they are (possibly invalid), to compare with plain pipelines word for word.
     const wordLabels = this.decoding === 'argmax' && heads.length === 1 && !types ? rawLabels : tagsForChunks(kept, words, 'IOB2');
-    return withLazyRanking({ labels: wordLabels, spans: kept }, () => {
+    const prediction = withLazyRanking({ labels: wordLabels, spans: kept }, () => {
       const rankedByHead = marginalsByHead.map((marginals, h) =>
         rows(marginals, heads[h].labels.length).map((row) => topIndices(row, RANKED_LABELS).flatMap((k) => (chosen(heads[h].tags[k]) ? [{ label: labelNames[heads[h].labels[k]], probability: row[k] }] : []))),
       );
       return heads.length === 1 ? rankedByHead[0] : mergedRankings(words, rankedByHead, kept, headOf);
     });
+    return { prediction, marginalsByHead };
   }
 
   /** The words' part of cache keys, for word arrays seen before: callers that reuse arrays for unchanged sentences skip the join. */
@@ -327,6 +372,8 @@ export class NerEngine {
 
 interface DecodedHead {
   labels: number[];
+  /** The labels' names. */
+  names: string[];
   /** [lo, hi) when the head's labels are one run of the label axis (always, in the heads' layout): its scores are a view. */
   range?: [number, number];
   tags: Tag[];
