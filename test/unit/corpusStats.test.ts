@@ -93,3 +93,31 @@ test('the excerpts have no split finding; the corpora of ../shared/data have lea
   assert.ok((codes.get('split-leak') ?? 0) > 100 && (codes.get('duplicate-sentence') ?? 0) > 100, JSON.stringify([...codes]));
   assert.equal(codes.get('type-missing-from-train'), undefined);
 });
+
+test('label co-occurrence: sentences holding both types, and words annotated with more than one type, counted by hand', async () => {
+  const corpus = await only([train, testFile], () => new SplitHygiene());
+  const { cooccurrence } = corpusStats(corpus.key, corpus.detectors[0]);
+  // Sentences: train Chem+Dis, Chem, Dis; test Chem (the leaked one, re-tagged), Chem. "Aspirin" is Chem 2×;
+  // "Acute renal failure" is Dis in train and Chem in test.
+  assert.deepEqual(cooccurrence.types, ['Chem', 'Dis']);
+  assert.deepEqual(cooccurrence.sentences, [
+    [4, 1],
+    [1, 2],
+  ]);
+  assert.equal(cooccurrence.ambiguousForms, 1);
+  assert.deepEqual(cooccurrence.topAmbiguousForms, [{ form: 'Acute renal failure', mentions: 2, types: { Chem: 1, Dis: 1 } }]);
+});
+
+test('the batch index reads a text given for a file (an open document) instead of the file on disk', async () => {
+  const edited = bio('Ibuprofen B-Chem', 'causes O', 'nausea B-Dis');
+  const corpora = [];
+  for await (const corpus of indexCorpora([train, testFile], { tagColumn: -1, scheme: 'auto', scope: 'folder', texts: new Map([[testFile, edited]]) }, [() => new SplitHygiene()])) corpora.push(corpus);
+  const stats = corpusStats(corpora[0].key, corpora[0].detectors[0]);
+  assert.deepEqual(
+    stats.splits.map((s) => [s.split, s.sentences, s.entities]),
+    [
+      ['train', 3, { Chem: 2, Dis: 2 }],
+      ['test', 1, { Chem: 1, Dis: 1 }],
+    ],
+  );
+});

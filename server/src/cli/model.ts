@@ -1,10 +1,11 @@
 /** Model options shared by the commands that run a model, and the bundled default model's place. */
 import { existsSync } from 'node:fs';
 import { SETTINGS } from '@common/settings';
-import { withAbbreviationTypes, type AbbreviationScope } from '../core/ner/abbreviationTypes';
+import type { AbbreviationScope } from '../core/ner/abbreviationTypes';
 import { NerEngine, type SentencePrediction } from '../core/ner/engine';
 import { chooseTypes } from '../core/ner/entityTypes';
 import { DEFAULT_MODEL_DIR } from '../core/ner/modelFolder';
+import { predictWithAbbreviations } from '../core/ner/predictDocument';
 import { choice, UsageError } from './args';
 
 export const MODEL_OPTIONS = ['model', 'device', 'workers', 'threads', 'heads', 'types'];
@@ -41,8 +42,7 @@ export async function predictDocument(
   scope: AbbreviationScope,
   flags: Set<string>,
 ): Promise<readonly SentencePrediction[]> {
-  const predictions = await engine.predict(sentences, { types });
-  return flags.has('no-abbreviations') ? predictions : withAbbreviationTypes(sentences, predictions, scope);
+  return predictWithAbbreviations(engine, sentences, { types }, flags.has('no-abbreviations') ? undefined : scope);
 }
 
 /** A count option: 1 when absent. */

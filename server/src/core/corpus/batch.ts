@@ -1,10 +1,11 @@
-/** The corpus index of a batch run (the CLI): files grouped into corpora, each read whole and fed to its detectors. */
+/** The corpus index of a batch run (the CLI, the editor's statistics): files grouped into corpora, each read whole and fed to its detectors. */
 import * as path from 'node:path';
 import type { SchemeSetting } from '@common/settings';
 import { byPosition, type Finding } from '../checks/finding';
 import { scanLayout } from '../conll/corpus';
+import { layoutOf } from '../conll/layout';
 import { SentenceReader } from '../conll/reader';
-import { linesOfFile } from '../text/lines';
+import { LineIndex, linesOfFile } from '../text/lines';
 import { corpusKey, splitOf, type CorpusScope } from './corpora';
 import type { CorpusDetector, CorpusFile } from './detector';
 import type { DetectorFactory } from './detectors';
@@ -16,6 +17,8 @@ export interface BatchOptions {
   scope: CorpusScope;
   /** Workspace folders, for the `workspace` scope. */
   roots?: readonly string[];
+  /** Texts that stand for files on disk: the editor's open documents, unsaved edits included. */
+  texts?: ReadonlyMap<string, string>;
 }
 
 export interface IndexedCorpus<D extends CorpusDetector = CorpusDetector> {
@@ -54,7 +57,9 @@ export async function* indexCorpora<D extends CorpusDetector>(
     const corpus: IndexedCorpus<D> = { key, files: [], detectors: factories.map((make) => make(key)), errors: new Map() };
     for (const file of group) {
       try {
-        const layout = await scanLayout(file, options);
+        const text = options.texts?.get(file);
+        const lines = text === undefined ? undefined : new LineIndex(text);
+        const layout = lines ? layoutOf(lines.lines(), options) : await scanLayout(file, options);
         const corpusFile: CorpusFile = { file, split: splitOf(file), scheme: layout.scheme };
         corpus.files.push(corpusFile);
         // A reader with a sink, not readCorpus's generator: a promise per sentence doubled the time of a pass.
@@ -64,7 +69,7 @@ export async function* indexCorpora<D extends CorpusDetector>(
             for (const detector of corpus.detectors) detector.added(ref);
           },
         });
-        for await (const line of linesOfFile(file)) reader.push(line);
+        for await (const line of lines ? lines.lines() : linesOfFile(file)) reader.push(line);
         reader.end();
       } catch (error) {
         corpus.errors.set(file, (error as Error).message);

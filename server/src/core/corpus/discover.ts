@@ -15,10 +15,10 @@ const SNIFF_SHARE = 0.9;
 
 /**
  * The BIO files under `paths`, in order and without repeats: a file path is taken as it is (a missing one too, so
- * that its reader reports it); a folder is searched recursively in name order, skipping hidden folders and
- * node_modules, and following a symbolic link to a folder only once.
+ * that its reader reports it); a folder is searched in name order, recursively unless `recursive` is false, skipping
+ * hidden folders and node_modules, and following a symbolic link to a folder only once.
  */
-export async function bioFiles(paths: readonly string[], tagColumn = -1): Promise<string[]> {
+export async function bioFiles(paths: readonly string[], tagColumn = -1, recursive = true): Promise<string[]> {
   const found = new Set<string>();
   const visited = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
@@ -31,7 +31,7 @@ export async function bioFiles(paths: readonly string[], tagColumn = -1): Promis
       // A link is followed to what it points at; a dangling one is skipped.
       const kind = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : entry;
       if (kind?.isDirectory()) {
-        if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(full);
+        if (recursive && !entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(full);
       } else if (kind?.isFile() && (await isBioFile(full, tagColumn))) found.add(full);
     }
   };

@@ -1,13 +1,11 @@
-/** Statistics of one corpus from its split index: sizes per split and type, lengths, leakage and memorization. */
+/** Statistics of one corpus from its split index: sizes per split and type, lengths, leakage, memorization, label co-occurrence. */
 import { chunkEntities } from '../conll/sequence';
+import { RARE_TYPE_EXAMPLES, SENTENCE_LENGTH_BUCKETS } from '../reports/buckets';
 import type { SentenceRef } from './detector';
 import { isComparable, type SplitHygiene } from './splits';
 
-/** spaCy's `debug data` warns on labels with this many training examples or fewer. */
-export const RARE_TYPE_EXAMPLES = 50;
-
-/** Sentence lengths in tokens: upper bounds of the histogram's buckets (the last one is open). */
-export const SENTENCE_LENGTH_BUCKETS = [10, 25, 50, 100] as const;
+/** Surface forms annotated with several types that the statistics list, those with the most mentions first. */
+export const AMBIGUOUS_FORMS_LISTED = 20;
 
 export interface SplitStats {
   /** train, dev, test, or the file name of a file without a split role. */
@@ -43,6 +41,31 @@ export interface Memorization {
   unseenShare: number;
 }
 
+/** A surface form annotated with more than one type, and how often with each. */
+export interface AmbiguousForm {
+  /** The entity's words joined by one space, case kept (as memorization compares them). */
+  form: string;
+  mentions: number;
+  /** Mentions per type, the most frequent first. */
+  types: Record<string, number>;
+}
+
+/**
+ * How the corpus's types meet, over every split: which types share sentences (a curator checks that their guidelines
+ * agree where they meet), and which words are annotated with more than one type (type conflicts to settle, or a real
+ * ambiguity to document).
+ */
+export interface LabelCooccurrence {
+  /** Every entity type of the corpus, in name order. */
+  types: string[];
+  /** sentences[i][j]: sentences holding an entity of types[i] and one of types[j]; the diagonal: sentences holding types[i]. */
+  sentences: number[][];
+  /** Surface forms annotated with more than one type, in all. */
+  ambiguousForms: number;
+  /** The AMBIGUOUS_FORMS_LISTED of them with the most mentions (then by form). */
+  topAmbiguousForms: AmbiguousForm[];
+}
+
 export interface CorpusStats {
   corpus: string;
   splits: SplitStats[];
@@ -51,6 +74,7 @@ export interface CorpusStats {
   /** Types with at most RARE_TYPE_EXAMPLES entities in train (in the whole corpus when it has no train file). */
   rareTypes: { type: string; entities: number }[];
   memorization: Memorization[];
+  cooccurrence: LabelCooccurrence;
 }
 
 const SPLIT_ORDER = ['train', 'dev', 'test'];
@@ -79,6 +103,7 @@ export function corpusStats(corpus: string, index: SplitHygiene): CorpusStats {
       .filter(([, n]) => n <= RARE_TYPE_EXAMPLES)
       .map(([type, entities]) => ({ type, entities })),
     memorization: train ? memorizationOf(train, evaluated.map((split) => [split, bySplit.get(split)!])) : [],
+    cooccurrence: cooccurrenceOf(splits.flatMap((split) => bySplit.get(split)!)),
   };
 }
 
@@ -144,6 +169,29 @@ function memorizationOf(train: SentenceRef[], evaluated: [string, SentenceRef[]]
     }
     return { split, mentions: total, seenWithType, seenWithTypeShare: share(seenWithType, total), unseen, unseenShare: share(unseen, total) };
   });
+}
+
+function cooccurrenceOf(refs: SentenceRef[]): LabelCooccurrence {
+  const typesBySentence = refs.map(({ sentence }) => [...new Set(chunkEntities(sentence.tags).map((chunk) => chunk.type))]);
+  const types = [...new Set(typesBySentence.flat())].sort();
+  const at = new Map(types.map((type, i) => [type, i]));
+  const sentences = types.map(() => types.map(() => 0));
+  for (const present of typesBySentence) for (const a of present) for (const b of present) sentences[at.get(a)!][at.get(b)!]++;
+  const formTypes = new Map<string, Map<string, number>>();
+  for (const { form, type } of mentions(refs)) {
+    let counts = formTypes.get(form);
+    if (!counts) formTypes.set(form, (counts = new Map()));
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+  const ambiguous = [...formTypes]
+    .filter(([, counts]) => counts.size > 1)
+    .map(([form, counts]) => ({
+      form,
+      mentions: [...counts.values()].reduce((a, b) => a + b, 0),
+      types: Object.fromEntries([...counts].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1))),
+    }))
+    .sort((a, b) => b.mentions - a.mentions || (a.form < b.form ? -1 : a.form > b.form ? 1 : 0));
+  return { types, sentences, ambiguousForms: ambiguous.length, topAmbiguousForms: ambiguous.slice(0, AMBIGUOUS_FORMS_LISTED) };
 }
 
 function* mentions(refs: SentenceRef[]): Generator<{ form: string; type: string }> {
