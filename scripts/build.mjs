@@ -1,5 +1,5 @@
-// Bundles the extension, the language server, its inference and corpus workers and the CLI with esbuild, and ships
-// onnxruntime-node (native, so not bundled) beside them with only this platform's binaries.
+// Bundles the extension, the language server, its inference and corpus workers, the CLI and the report webview's
+// script with esbuild, and ships onnxruntime-node (native, so not bundled) beside them with only this platform's binaries.
 import * as esbuild from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -22,6 +22,17 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['server/src/nerWorker.ts'], outfile: 'dist/nerWorker.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/corpusWorker.ts'], outfile: 'dist/corpusWorker.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js' }),
+  // The report views' page script, for the webview (a browser): Chart.js bundled in, and its stylesheet beside it as
+  // dist/webview.css, so that the page loads nothing from outside dist/.
+  esbuild.build({
+    ...common,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    external: [],
+    entryPoints: ['client/src/webview/main.ts'],
+    outfile: 'dist/webview.js',
+  }),
 ]);
 chmodSync('dist/cli.js', 0o755);
 shipPackage('onnxruntime-common', ['package.json', 'dist']);

@@ -5,9 +5,13 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { FILE_TOO_LARGE_NOTIFICATION, LANGUAGE_ID, MODEL_STATUS_NOTIFICATION, type FileTooLargeParams } from '@common/protocol';
 import { DEFAULT_PROSE_LANGUAGES } from '@common/settings';
 import { registerConvertCommands } from './commands/convert';
+import { registerConvertFormat } from './commands/convertFormat';
+import { registerEvaluateModel } from './commands/evaluateModel';
 import { registerFineTune } from './commands/fineTune';
 import { registerReloadModel } from './commands/reloadModel';
+import { registerReviewLabelIssues } from './commands/reviewLabelIssues';
 import { registerSelectModel } from './commands/selectModel';
+import { registerShowCorpusStatistics } from './commands/showCorpusStatistics';
 import { registerTreatAsBio } from './commands/treatAsBio';
 import { ModelStatusBar } from './statusBar';
 
@@ -39,7 +43,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     registerTreatAsBio(),
     registerSelectModel(),
     registerReloadModel(client),
+    registerShowCorpusStatistics(client, context.extensionUri),
+    registerEvaluateModel(client, context.extensionUri),
+    registerReviewLabelIssues(client),
     ...registerConvertCommands(),
+    registerConvertFormat(),
     client.onNotification(FILE_TOO_LARGE_NOTIFICATION, (params) => void warnFileTooLarge(params)),
     client.onNotification(MODEL_STATUS_NOTIFICATION, (status) => statusBar.show(status)),
   );

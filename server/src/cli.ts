@@ -6,6 +6,7 @@ import { CORPUS_SCOPE, UsageError } from './cli/args';
 import { CHECK_FORMATS, runCheck } from './cli/check';
 import { runConvert } from './cli/convert';
 import { runEval } from './cli/eval';
+import { runReview } from './cli/review';
 import { runStats } from './cli/stats';
 import { describeErrno } from './cli/output';
 import { runTrain } from './cli/train';
@@ -23,12 +24,18 @@ Usage:
       Tags a BIO file (predicted tag appended as the last column) or prose (one sentence per line in jsonl).
   bioner eval GOLD [--pred FILE | --model DIR] [--json]
       Strict and relaxed entity P/R/F1: overall, per type and per entity length (1, 2, >=3 tokens).
+  bioner review FILES… [--model DIR] [--types T[,T…]] [--scoring self-confidence|normalized-margin] [--limit N] [--json]
+      Likely label errors: the gold tags the model doubts most, with its tags instead, ranked (most likely first).
   bioner train --train F [F…] --dev F --out DIR [--test F] [--base HF_DIR] [--max-minutes N] [--epochs N] [--python PATH] [--json]
       Trains a model with the Python trainer (training/), printing its progress; leaves a model folder.
-  bioner convert FILE --to iob2|iobes [--output FILE]
-      Rewrites the tags in another scheme; prints to stdout unless --output is given.
+  bioner convert FILE --to iob2|iobes|doccano|labelstudio|prodigy|brat [--from F] [--text auto|prose|pretokenized] [--output PATH]
+      Converts BIO and annotation tools' files (format told from the name and content unless --from says);
+      brat writes PATH.txt and PATH.ann. Problems go to stderr with their places; exits 1 when something
+      could not be represented.
+  bioner convert ANSWERS --from generative --gold GOLD --to iob2|iobes [--generative auto|markers|json|typed] [--type T] [--output FILE]
+      Aligns an LLM tagger's answers (one per GOLD sentence) to GOLD's tokens, for bioner eval GOLD --pred FILE.
 
-Model options (annotate, eval): --device ${SETTINGS.device.enum.join('|')}, --workers N, --threads N, --quantized,
+Model options (annotate, eval, review): --device ${SETTINGS.device.enum.join('|')}, --workers N, --threads N, --quantized,
   --heads NAME[,NAME…]
 S is ${oneOf(SETTINGS.scheme.enum)}; N for --tag-column is the tag's column (-1: the last).
 DIRS are searched for .bio/.iob/.iob2/.bioes/.conll files and .tsv/.txt files that read as BIO. C is
@@ -39,6 +46,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   convert: runConvert,
   annotate: runAnnotate,
   eval: runEval,
+  review: runReview,
   stats: runStats,
   train: runTrain,
 };
