@@ -53,10 +53,6 @@ export interface LabelIssueItem {
   edits: { range: Range; oldText: string; newText: string }[];
 }
 
-export interface LabelIssuesParams {
-  textDocument: { uri: string };
-}
-
 export interface LabelIssuesResult {
   /** The document version the items were found in. */
   version: number;
@@ -66,8 +62,8 @@ export interface LabelIssuesResult {
   items: LabelIssueItem[];
 }
 
-/** Client → server request: the likely label errors of an open BIO file, ranked; null without a model. */
-export const LABEL_ISSUES_REQUEST = new RequestType<LabelIssuesParams, LabelIssuesResult | null, void>('bioner/labelIssues');
+/** Client → server request: the likely label errors of an open BIO file scored by the editor's model, ranked. */
+export const LABEL_ISSUES_REQUEST = new RequestType<ReportParams & WorkDoneProgressParams, LabelIssuesResult, void>('bioner/labelIssues');
 
 export interface ReportParams {
   textDocument: { uri: string };

@@ -1,9 +1,7 @@
 /** The BioNER language server: capabilities and handlers, each delegating to a module in features/. */
 import {
   createConnection,
-  ErrorCodes,
   ProposedFeatures,
-  ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
   type CodeAction,
@@ -21,7 +19,6 @@ import {
   MODEL_STATUS_NOTIFICATION,
   RELOAD_MODEL_REQUEST,
   type FileTooLargeParams,
-  type LabelIssuesResult,
 } from '@common/protocol';
 import { DEFAULT_PROSE_LANGUAGES, type BionerSettings } from '@common/settings';
 import { analyzeConll, sentenceTokens, type ConllAnalysis } from './core/conll/analysis';
@@ -41,7 +38,6 @@ import { EditLog } from './features/editLog';
 import { hover as goldHover } from './features/hover';
 import { ModelService } from './features/modelService';
 import { ReportRequests } from './features/reports';
-import { labelIssueItems } from './features/review';
 import { withProgress } from './features/progress';
 import { DocumentAbbreviations } from './core/ner/abbreviationTypes';
 import { ProseSegmenter } from './core/prose/segment';
@@ -329,20 +325,8 @@ connection.onDidChangeConfiguration((params) => {
 
 connection.onRequest(RELOAD_MODEL_REQUEST, () => models.reload());
 
-/** The review's likely label errors of an open BIO file, scored by the current model. */
-connection.onRequest(LABEL_ISSUES_REQUEST, async (params, token): Promise<LabelIssuesResult | null> => {
-  const document = documents.get(params.textDocument.uri);
-  if (!isBio(document)) throw new ResponseError(ErrorCodes.InvalidParams, 'the review needs an open BIO/CoNLL file');
-  const [engine, analysis] = await Promise.all([models.get(await settings.get(document.uri)), conll.get(document)]);
-  if (!engine) return null;
-  if (!analysis) throw new ResponseError(ErrorCodes.InvalidParams, 'the file is over bioner.maxFileSizeMB; review it with `bioner review`');
-  const items = await withProgress(client, document.uri, (progress) =>
-    labelIssueItems(analysis, engine, { isCancelled: () => token.isCancellationRequested || progress.cancelled(), onProgress: progress.onProgress }),
-  );
-  return { version: document.version, model: models.status.model ?? '', items };
-});
 
-/** The report views' figures: corpus statistics of a file's folder, and the model scored on a file. */
+/** The report views' figures and the review's items: corpus statistics of a file's folder, the model scored on a file, its likely label errors. */
 const reports = new ReportRequests({
   bioDocument: (uri) => {
     const document = documents.get(uri);
@@ -357,6 +341,7 @@ const reports = new ReportRequests({
 });
 connection.onRequest(CORPUS_STATISTICS_REQUEST, (params, token) => reports.corpusStatistics(params, token));
 connection.onRequest(EVALUATE_FILE_REQUEST, (params, token) => reports.evaluateFile(params, token));
+connection.onRequest(LABEL_ISSUES_REQUEST, (params, token) => reports.labelIssues(params, token));
 
 documents.onDidChangeContent(({ document }) => {
   if (isBio(document)) {

@@ -7,35 +7,24 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { LABEL_ISSUES_REQUEST, LANGUAGE_ID, type LabelIssueItem } from '@common/protocol';
+import { LABEL_ISSUES_REQUEST, type LabelIssueItem, type LabelIssuesResult } from '@common/protocol';
 import { DECISIONS_FILE, ReviewDecisions, type Decision } from '../../../server/src/core/review/decisions';
+import { activeBioDocument, requestWithProgress, showRequestError } from './serverRequests';
 
 type Choice = Decision | 'skipped';
 
 export function registerReviewLabelIssues(client: LanguageClient): vscode.Disposable {
   return vscode.commands.registerCommand('bioner.reviewLabelIssues', async () => {
+    const document = activeBioDocument();
     const editor = vscode.window.activeTextEditor;
-    if (!editor || editor.document.languageId !== LANGUAGE_ID) {
-      void vscode.window.showErrorMessage('BioNER: open a BIO/CoNLL file to review its labels.');
-      return;
-    }
-    const document = editor.document;
-    let cancelled = false;
-    const result = await Promise.resolve(
-      vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `BioNER: scoring the labels of ${path.basename(document.uri.fsPath)}…`, cancellable: true },
-        (_, token) => {
-          token.onCancellationRequested(() => (cancelled = true));
-          return client.sendRequest(LABEL_ISSUES_REQUEST, { textDocument: { uri: document.uri.toString() } }, token);
-        },
-      ),
-    ).catch((error: Error) => {
-      if (!cancelled) void vscode.window.showErrorMessage(`BioNER: the review could not score this file: ${error.message}`);
-      return undefined;
-    });
-    if (result === undefined) return;
-    if (result === null) {
-      void vscode.window.showErrorMessage('BioNER: no model is loaded; the review needs one (see the status bar).');
+    if (!document || !editor) return;
+    let result: LabelIssuesResult;
+    try {
+      result = await requestWithProgress(client, `BioNER: scoring the labels of ${path.basename(document.uri.fsPath)}`, (workDoneToken, token) =>
+        client.sendRequest(LABEL_ISSUES_REQUEST, { textDocument: { uri: document.uri.toString() }, workDoneToken }, token),
+      );
+    } catch (error) {
+      showRequestError(error);
       return;
     }
     const store = decisionsUri(document.uri);

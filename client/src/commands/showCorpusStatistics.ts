@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CORPUS_STATISTICS_REQUEST } from '@common/protocol';
 import { ReportPanel } from '../views/reportPanel';
-import { activeBioDocument, showRequestError } from './reportRequest';
+import { activeBioDocument, showRequestError } from './serverRequests';
 
 export function registerShowCorpusStatistics(client: LanguageClient, extensionUri: vscode.Uri): vscode.Disposable {
   return vscode.commands.registerCommand('bioner.showCorpusStatistics', async () => {

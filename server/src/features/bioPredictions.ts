@@ -11,7 +11,8 @@ import type { TokenLine } from '../core/conll/reader';
 import type { Chunk } from '../core/conll/sequence';
 import type { Finding, Fix } from '../core/checks/finding';
 import { clip } from '../core/text/clip';
-import { bioScope, withAbbreviationTypes } from '../core/ner/abbreviationTypes';
+import { bioScope } from '../core/ner/abbreviationTypes';
+import { predictWithAbbreviations } from '../core/ner/predictDocument';
 import { comparedTypes } from '../core/ner/entityTypes';
 import type { NerEngine, PredictedSpan, PredictOptions, SentencePrediction } from '../core/ner/engine';
 import { describeAbbreviation, describeRanked, formatPercent } from './predictionText';
@@ -26,9 +27,8 @@ export interface BioPredictions {
 export async function predictBio(analysis: ConllAnalysis, engine: NerEngine, options: PredictOptions, abbreviations: boolean): Promise<BioPredictions> {
   const sentences = analysis.structure.sentenceStarts.map((_, s) => wordsOf(sentenceTokens(analysis, s)));
   const types = comparedTypes(analysis.layout.typeCounts.keys(), engine.entityTypes);
-  const predictions = await engine.predict(sentences, { ...options, types });
-  if (!abbreviations) return { analysis, predictions };
-  return { analysis, predictions: withAbbreviationTypes(sentences, predictions, bioScope(analysis.structure.sentenceStarts, analysis.structure.docstarts)) };
+  const scope = abbreviations ? bioScope(analysis.structure.sentenceStarts, analysis.structure.docstarts) : undefined;
+  return { analysis, predictions: await predictWithAbbreviations(engine, sentences, { ...options, types }, scope) };
 }
 
 /** The model's tags for a sentence, spelled in the file's scheme. */

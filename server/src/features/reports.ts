@@ -1,13 +1,13 @@
 /**
- * The report requests of the client's views: the statistics of the corpus an open BIO file belongs to, and the model
- * scored on the file. Thin: the figures come from core/ (corpusStats, evaluateModel), as `bioner stats` and
+ * The report requests of the client's views and review: the statistics of the corpus an open BIO file belongs to,
+ * the model scored on the file, and the file's likely label errors. Thin: the figures come from core/ (corpusStats, evaluateModel), as `bioner stats` and
  * `bioner eval` compute them; this adds the editor's texts, cancellation, progress and document ranges.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type WorkDoneProgressParams, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { CorpusStatisticsResult, EvaluateFileResult, EvaluationErrorItem, ModelStatus, ReportParams } from '@common/protocol';
+import type { CorpusStatisticsResult, EvaluateFileResult, EvaluationErrorItem, LabelIssuesResult, ModelStatus, ReportParams } from '@common/protocol';
 import type { BionerSettings } from '@common/settings';
 import { sentenceTokens, type ConllAnalysis } from '../core/conll/analysis';
 import { wordsOf } from '../core/conll/corpus';
@@ -19,7 +19,8 @@ import { corpusStats } from '../core/corpus/stats';
 import { evaluateModel, goldTypes, type GoldFile } from '../core/eval/modelEvaluation';
 import type { EntityError } from '../core/eval/score';
 import { Cancelled } from '../core/ner/cancelled';
-import type { NerEngine } from '../core/ner/engine';
+import type { NerEngine, PredictOptions } from '../core/ner/engine';
+import { labelIssueItems } from './review';
 
 /** Words shown on either side of an error. */
 const CONTEXT_WORDS = 5;
@@ -66,37 +67,51 @@ export class ReportRequests {
   async evaluateFile(params: EvaluationParams, token: CancellationToken): Promise<EvaluateFileResult> {
     const document = this.bioOrThrow(params.textDocument.uri);
     const { version } = document;
-    const settings = await this.sources.settings(document.uri);
-    const analysis = await this.sources.analysis(document);
-    if (!analysis) {
-      throw new ResponseError(ErrorCodes.InvalidRequest, `The file is over bioner.maxFileSizeMB (${settings.maxFileSizeMB} MB); evaluate it with \`bioner eval FILE --model DIR\`.`);
-    }
-    const engine = await this.sources.engine(settings).catch(() => undefined);
-    if (!engine) throw new ResponseError(ErrorCodes.InvalidRequest, `No model is loaded: ${this.sources.modelStatus().message ?? 'see the status bar'}`);
+    const { settings, analysis, engine } = await this.analysisAndEngine(document, 'evaluate it with `bioner eval FILE --model DIR`');
     const gold: GoldFile = {
       layout: analysis.layout,
       sentences: analysis.structure.sentenceStarts.map((_, s) => sentenceTokens(analysis, s)),
       docstarts: analysis.structure.docstarts,
     };
     const types = goldTypes(gold, engine);
+    const { errors = [], ...evaluation } = await this.modelPass(params, token, (control) =>
+      evaluateModel(engine, gold, { types, abbreviations: settings.abbreviations, errors: true, ...control }),
+    );
+    return {
+      version,
+      model: engine.folder.name,
+      ...(types && { types: [...types].sort() }),
+      abbreviations: settings.abbreviations,
+      evaluation,
+      errors: errors.map((error) => placed(error, gold.sentences[error.sentence])),
+    };
+  }
+
+  /** The likely label errors of the document's current text, scored by the model the editor uses (features/review). */
+  async labelIssues(params: EvaluationParams, token: CancellationToken): Promise<LabelIssuesResult> {
+    const document = this.bioOrThrow(params.textDocument.uri);
+    const { version } = document;
+    const { analysis, engine } = await this.analysisAndEngine(document, 'review it with `bioner review FILE`');
+    const items = await this.modelPass(params, token, (control) => labelIssueItems(analysis, engine, control));
+    return { version, model: engine.folder.name, items };
+  }
+
+  /** The document's gold analysis and the editor's model, or an error that says which is missing. */
+  private async analysisAndEngine(document: TextDocument, instead: string): Promise<{ settings: BionerSettings; analysis: ConllAnalysis; engine: NerEngine }> {
+    const settings = await this.sources.settings(document.uri);
+    const analysis = await this.sources.analysis(document);
+    if (!analysis) throw new ResponseError(ErrorCodes.InvalidRequest, `The file is over bioner.maxFileSizeMB (${settings.maxFileSizeMB} MB); ${instead}.`);
+    const engine = await this.sources.engine(settings).catch(() => undefined);
+    if (!engine) throw new ResponseError(ErrorCodes.InvalidRequest, `No model is loaded: ${this.sources.modelStatus().message ?? 'see the status bar'}`);
+    return { settings, analysis, engine };
+  }
+
+  /** A model pass reporting on the request's work-done token and cancelled with it; a failure says the model failed. */
+  private async modelPass<T>(params: EvaluationParams, token: CancellationToken, pass: (control: Required<Pick<PredictOptions, 'isCancelled' | 'onProgress'>>) => Promise<T>): Promise<T> {
     const progress = this.sources.progress(params);
     progress.begin('BioNER', 0, 'Running the model', true);
     try {
-      const { errors = [], ...evaluation } = await evaluateModel(engine, gold, {
-        types,
-        abbreviations: settings.abbreviations,
-        errors: true,
-        isCancelled: () => token.isCancellationRequested,
-        onProgress: percentReporter(progress),
-      });
-      return {
-        version,
-        model: engine.folder.name,
-        ...(types && { types: [...types].sort() }),
-        abbreviations: settings.abbreviations,
-        evaluation,
-        errors: errors.map((error) => placed(error, gold.sentences[error.sentence])),
-      };
+      return await pass({ isCancelled: () => token.isCancellationRequested, onProgress: percentReporter(progress) });
     } catch (error) {
       if (error instanceof Cancelled || token.isCancellationRequested) throw cancelled();
       throw new ResponseError(ErrorCodes.InternalError, `The model failed on this file: ${(error as Error).message}`);
