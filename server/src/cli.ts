@@ -24,8 +24,9 @@ Usage:
       Tags a BIO file (predicted tag appended as the last column) or prose (one sentence per line in jsonl).
   bioner eval GOLD [--pred FILE | --model DIR] [--json]
       Strict and relaxed entity P/R/F1: overall, per type and per entity length (1, 2, >=3 tokens).
-  bioner review FILES… [--model DIR] [--types T[,T…]] [--scoring self-confidence|normalized-margin] [--limit N] [--json]
+  bioner review FILES… [--model DIR | --folds K [--fold-minutes N] [--python PATH]] [--types T[,T…]] [--scoring self-confidence|normalized-margin] [--limit N] [--json]
       Likely label errors: the gold tags the model doubts most, with its tags instead, ranked (most likely first).
+      --folds K: each sentence scored by a model trained on the other folds (the files' own types).
   bioner train --train F [F…] --dev F --out DIR [--test F] [--base HF_DIR] [--max-minutes N] [--epochs N] [--python PATH] [--json]
       Trains a model with the Python trainer (training/), printing its progress; leaves a model folder.
   bioner convert FILE --to iob2|iobes|doccano|labelstudio|prodigy|brat [--from F] [--text auto|prose|pretokenized] [--output PATH]
