@@ -1,8 +1,8 @@
 /** `bioner review`: likely label errors of BIO files, as JSON lines and as a table, with the shipped test model. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { bio, bioner, EXCERPTS, ROOT, TEST_MODEL } from '../support/fixtures';
@@ -91,6 +91,25 @@ test('review --folds 2 trains a model per fold on the file itself and finds a Ch
   const found = items.find((item) => item.startLine === at + 1);
   assert.ok(found, `no item on line ${at + 1}; ${items.length} items`);
   assert.deepEqual([found.words, found.gold, found.suggestion], [['cocaine'], ['O'], ['B-Chemical']]);
+});
+
+test('Ctrl-C during a fold stops its training, removes the folds\' folder and exits 130', { timeout: 120_000 }, async () => {
+  const tmp = mkdtempSync(path.join(dir, 'tmp-'));
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'review', EXCERPTS[0], '--folds', '2', '--fold-minutes', '10'], { env: { ...process.env, TMPDIR: tmp } });
+  let stderr = '';
+  const training = new Promise<void>((resolve) =>
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+      if (stderr.includes('training on')) resolve();
+    }),
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await training;
+  assert.equal(readdirSync(tmp).length, 1, 'the folds\' folder while training');
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.match(stderr, /bioner: review cancelled/);
+  assert.deepEqual(readdirSync(tmp), []);
 });
 
 test('--folds takes K >= 2 and no model of its own', () => {

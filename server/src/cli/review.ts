@@ -9,6 +9,7 @@ import { modelViews, reviewedTypes, type ModelView } from '../core/review/tagPro
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Cancelled } from '../core/ner/cancelled';
 import { EVERY_TYPE } from '../core/ner/entityTypes';
 import { startCrossValidation } from '../core/review/crossValidation';
 import { checkPython } from '../core/train/trainer';
@@ -47,7 +48,15 @@ export async function runReview(argv: string[]): Promise<number> {
       return { path, layout, sentences };
     }),
   );
-  const { files, views } = folds ? await crossValidatedViews(documents, folds, args.values) : await modelViewsNow(documents, args);
+  let source: { files: ReviewFile[]; views: ModelView[][] };
+  try {
+    source = folds ? await crossValidatedViews(documents, folds, args.values) : await modelViewsNow(documents, args);
+  } catch (error) {
+    if (!(error instanceof Cancelled)) throw error;
+    process.stderr.write('bioner: review cancelled\n');
+    return 130;
+  }
+  const { files, views } = source;
   const found: { file: ReviewFile; issue: LabelIssue }[] = [];
   files.forEach((file, f) => {
     const issues = rankLabelIssues(

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { Cancelled } from '../ner/cancelled';
 import { NerEngine } from '../ner/engine';
 import { startTraining, type TrainEvent, type TrainRun } from '../train/trainer';
 import { modelViews, type ModelView } from './tagProbabilities';
@@ -30,7 +31,7 @@ export interface CrossValidationOptions {
 }
 
 export interface CrossValidationRun {
-  /** Every sentence's view, in order; rejects when a fold fails or the run is cancelled. */
+  /** Every sentence's view, in order; rejects when a fold fails, or with Cancelled when the run is cancelled. */
   finished: Promise<ModelView[]>;
   /** Stops the fold in training (the trainer stops cleanly) and every later one. */
   cancel(): void;
@@ -64,14 +65,14 @@ export function startCrossValidation(sentences: readonly LabelledSentence[], opt
       mkdirSync(dir, { recursive: true });
       const train = writeBio(path.join(dir, 'train.bio'), rest);
       const dev = writeBio(path.join(dir, 'dev.bio'), rest.filter((_, k) => k % DEV_EVERY === 0));
-      if (cancelled) throw new Error('cancelled');
+      if (cancelled) throw new Cancelled();
       training = startTraining(
         options.python,
         { train: [train], dev, out: path.join(dir, 'model'), maxMinutes: options.minutesPerFold, extra: options.extra },
         { onEvent: (event) => options.onEvent?.(fold, event), onLog: options.onLog },
       );
       const result = await training.finished;
-      if (cancelled) throw new Error('cancelled');
+      if (cancelled) throw new Cancelled();
       if (result.event === 'error') throw new Error(`fold ${fold + 1} of ${options.folds}: training failed: ${result.message}`);
       const engine = await NerEngine.load(result.out);
       try {
