@@ -1,6 +1,7 @@
 /**
- * A Python venv under build/ holding a benchmark peer from PyPI (spaCy, cleanlab), made on first use: peers are
- * measured against, never shipped, and no dependency of the extension.
+ * A Python venv under build/ holding a peer from PyPI, made on first use: a benchmark peer (spaCy, cleanlab) or a
+ * test's reference (Triton's model config, KServe's SDK). Peers are measured or checked against, never shipped, and
+ * no dependency of the extension.
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -26,7 +27,7 @@ export function venvPython(venv: PeerVenv): string {
 export function installPeer(venv: PeerVenv): string | undefined {
   const python = venvPython(venv);
   if (spawnSync(python, ['-c', `import ${venv.module}`], { stdio: 'ignore' }).status === 0) return undefined;
-  console.log(`bench: installing ${venv.name} from PyPI into ${path.relative(ROOT, venv.dir)} (once)`);
+  console.log(`installing ${venv.name} from PyPI into ${path.relative(ROOT, venv.dir)} (once)`);
   const steps: [string, string[]][] = [
     ['/usr/bin/python3', ['-m', 'venv', '--clear', venv.dir]],
     // Few retries, so that an offline machine gives up in seconds rather than minutes.
@@ -37,6 +38,11 @@ export function installPeer(venv: PeerVenv): string | undefined {
     if (run.status !== 0) return `${command} ${args.join(' ')} failed: ${run.error?.message ?? run.stderr.trim()}`;
   }
   return undefined;
+}
+
+/** Whether an installPeer failure says that PyPI could not be reached (no network), not that the install is broken. */
+export function isUnreachable(reason: string): boolean {
+  return /NewConnectionError|Network is unreachable|Name or service not known|Temporary failure in name resolution|No route to host|Connection refused|ConnectTimeout|timed out|ProxyError/i.test(reason);
 }
 
 /** Runs a peer script in its venv, its output shown; throws when it fails. */

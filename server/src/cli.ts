@@ -6,6 +6,7 @@ import { CORPUS_SCOPE, UsageError } from './cli/args';
 import { CHECK_FORMATS, runCheck } from './cli/check';
 import { runConvert } from './cli/convert';
 import { runEval } from './cli/eval';
+import { runExportServing } from './cli/exportServing';
 import { runReview } from './cli/review';
 import { runStats } from './cli/stats';
 import { describeErrno } from './cli/output';
@@ -35,6 +36,9 @@ Usage:
       could not be represented.
   bioner convert ANSWERS --from generative --gold GOLD --to iob2|iobes [--generative auto|markers|json|typed] [--type T] [--output FILE]
       Aligns an LLM tagger's answers (one per GOLD sentence) to GOLD's tokens, for bioner eval GOLD --pred FILE.
+  bioner export-serving MODEL_DIR --out DIR [--name NAME] [--max-batch N] [--instances N] [--gpu] [--quantized] [--force]
+      Writes a Triton model repository (DIR/NAME/config.pbtxt, DIR/NAME/1/model.onnx) and a KServe
+      InferenceService (DIR/inferenceservice.yaml) that serve the model's ONNX graph; --force replaces DIR.
 
 Model options (annotate, eval, review): --device ${SETTINGS.device.enum.join('|')}, --workers N, --threads N, --quantized,
   --heads NAME[,NAME…]
@@ -47,6 +51,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   convert: runConvert,
   annotate: runAnnotate,
   eval: runEval,
+  'export-serving': runExportServing,
   review: runReview,
   stats: runStats,
   train: runTrain,

@@ -79,6 +79,13 @@ function commonFolder(paths: readonly string[]): string {
   });
 }
 
+/** A count option: `fallback` when absent. */
+export function positiveInteger(values: Record<string, string | undefined>, name: string, fallback = 1): number {
+  const value = values[name] === undefined ? fallback : Number(values[name]);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} takes a positive integer, not '${values[name]}'`);
+  return value;
+}
+
 /** An option taking one of a few values, declared like a setting. */
 export interface Choice<T extends string> {
   enum: readonly T[];

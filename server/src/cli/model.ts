@@ -6,7 +6,7 @@ import { NerEngine, type SentencePrediction } from '../core/ner/engine';
 import { chooseTypes } from '../core/ner/entityTypes';
 import { DEFAULT_MODEL_DIR } from '../core/ner/modelFolder';
 import { predictWithAbbreviations } from '../core/ner/predictDocument';
-import { choice, UsageError } from './args';
+import { choice, positiveInteger, UsageError } from './args';
 
 export const MODEL_OPTIONS = ['model', 'device', 'workers', 'threads', 'heads', 'types'];
 export const MODEL_FLAGS = ['quantized', 'no-abbreviations'];
@@ -43,11 +43,4 @@ export async function predictDocument(
   flags: Set<string>,
 ): Promise<readonly SentencePrediction[]> {
   return predictWithAbbreviations(engine, sentences, { types }, flags.has('no-abbreviations') ? undefined : scope);
-}
-
-/** A count option: 1 when absent. */
-function positiveInteger(values: Record<string, string | undefined>, name: string): number {
-  const value = values[name] === undefined ? 1 : Number(values[name]);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} takes a positive integer, not '${values[name]}'`);
-  return value;
 }

@@ -1,7 +1,7 @@
-/** The CLI's `--output FILE`: written beside the target and renamed over it at the end, or stdout without one. */
+/** The CLI's `--output FILE` and `--out DIR`: written beside the target and renamed over it at the end, or stdout without one. */
 import { randomBytes } from 'node:crypto';
-import { fstatSync, unlinkSync, writeSync } from 'node:fs';
-import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { fstatSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 
 export interface Output {
@@ -47,6 +47,54 @@ export async function withOutput<T>(file: string | undefined, body: (output: Out
     throw error;
   } finally {
     untrack(temp);
+  }
+}
+
+/**
+ * Runs `body` with an empty temporary folder beside `dir` that replaces `dir` only once `body` succeeded, its files on
+ * disk. On any failure (a full disk, an error in `body`, Ctrl-C) the temporary folder is removed and `dir` is as it
+ * was. An existing folder that holds something is replaced only when `replace` is set.
+ */
+export async function withOutputFolder<T>(dir: string, replace: boolean, body: (folder: string) => Promise<T>): Promise<T> {
+  // Our own steps and the writes into the temporary folder name the output; other errors (reading the input) pass as they are.
+  const fail = (error: unknown, outcome: string) => Promise.reject(isErrno(error) ? new Error(`cannot write ${dir}: ${describeErrno(error)}${outcome}`) : error);
+  const existing = await stat(dir).catch((error) => (isErrno(error) && error.code === 'ENOENT' ? undefined : fail(error, '')));
+  if (existing && !existing.isDirectory()) throw new Error(`${dir} exists and is not a folder`);
+  if (existing && !replace && (await readdir(dir).catch((error) => fail(error, ''))).length > 0) throw new Error(`${dir} is not empty; pass --force to replace it`);
+  const outcome = existing ? `; ${dir} is unchanged` : `; ${dir} was not created`;
+  const sibling = (kind: string) => path.join(path.dirname(path.resolve(dir)), `.${path.basename(path.resolve(dir))}.bioner-${process.pid}-${randomBytes(4).toString('hex')}.${kind}`);
+  const temp = sibling('tmp');
+  track(temp);
+  try {
+    await mkdir(temp).catch((error) => fail(error, outcome));
+    const result = await body(temp);
+    await syncFiles(temp).catch((error) => fail(error, outcome));
+    if (existing) {
+      // Moved aside, not removed, until the new folder is in place: if that rename fails, the old one goes back. An
+      // interrupt in between leaves it as the hidden sibling `.DIR.bioner-….old`, never removed.
+      const old = sibling('old');
+      await rename(dir, old).catch((error) => fail(error, outcome));
+      await rename(temp, dir).catch((error) => rename(old, dir).then(() => fail(error, outcome)));
+      await rm(old, { recursive: true, force: true });
+    } else await rename(temp, dir).catch((error) => fail(error, outcome));
+    return result;
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    // A write of `body` into the temporary folder (a full disk): said of `dir`, without the temporary path.
+    const inTemp = (file: unknown) => typeof file === 'string' && file.startsWith(temp + path.sep);
+    if (isErrno(error) && (inTemp(error.path) || inTemp((error as { dest?: unknown }).dest))) return fail(error, outcome);
+    throw error;
+  } finally {
+    untrack(temp);
+  }
+}
+
+/** Flushes every file under `dir` to disk, so that after a crash the renamed folder holds whole files. */
+async function syncFiles(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const handle = await open(path.join(entry.parentPath, entry.name), 'r');
+    await handle.datasync().finally(() => handle.close());
   }
 }
 
@@ -101,16 +149,12 @@ export function describeErrno(error: NodeJS.ErrnoException): string {
   return error.code ? `${reason} (${error.code})` : reason;
 }
 
-/** Temporary files not yet renamed: an interrupt removes them before the process ends. */
+/** Temporary files and folders not yet renamed: an interrupt removes them before the process ends. */
 const temps = new Set<string>();
 
 function onInterrupt(signal: NodeJS.Signals): void {
   for (const temp of temps) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Not created yet, or already gone.
-    }
+    rmSync(temp, { recursive: true, force: true });
   }
   process.exit(signal === 'SIGINT' ? 130 : 143);
 }
