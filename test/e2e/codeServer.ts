@@ -285,6 +285,44 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   return { url, port, pid: child.pid!, userDataDir, extensionsDir, log: () => output, stop };
 }
 
+/** A workspace written for one test file, code-server on it with the extension, and a page showing one of its files. */
+export interface EditorSession {
+  workspace: string;
+  server: CodeServer;
+  page: Page;
+  /** Closes the browser, stops code-server and removes the workspace. */
+  close(): Promise<void>;
+}
+
+/**
+ * Writes `files` (relative paths, folders made as needed) into a new workspace, starts code-server on it with
+ * `vsix` installed, and opens `open` in a headless Chromium page of 1280×800.
+ */
+export async function startEditorSession(options: { name: string; vsix: string; files: Record<string, string>; open: string; step: string }): Promise<EditorSession> {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), `bioner-e2e-${options.name}-ws-`));
+  for (const [file, text] of Object.entries(options.files)) {
+    mkdirSync(path.dirname(path.join(workspace, file)), { recursive: true });
+    writeFileSync(path.join(workspace, file), text);
+  }
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    rmSync(workspace, { recursive: true, force: true });
+  };
+  try {
+    server = await startCodeServer({ vsix: options.vsix, workspaceFolder: workspace });
+    browser = await launchBrowser();
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await step(page, options.step, () => openEditor(page, server!.url, workspace, options.open));
+    return { workspace, server, page, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
 /** Launches headless Debian Chromium (its config and caches in a temporary directory, removed when it closes). */
 export async function launchBrowser(executablePath = DEFAULT_CHROMIUM): Promise<Browser> {
   if (!existsSync(executablePath)) {

@@ -5,22 +5,19 @@
 //   bash scripts/setup-e2e.sh && npm run package && node --import tsx --test test/e2e/convert.test.ts
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  launchBrowser,
-  openEditor,
   REPO_ROOT,
   requirePrerequisites,
   runFromCommandPalette,
-  startCodeServer,
+  startEditorSession,
   step,
   waitForNotification,
   waitForQuickInput,
-  type CodeServer,
+  type EditorSession,
 } from './codeServer';
 
 const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
@@ -30,29 +27,19 @@ const BIO = ['Cisplatin\tB-Chemical', 'induced\tO', 'renal\tB-Disease', 'failure
 const skip = requirePrerequisites('convert end-to-end prerequisites are installed', VSIX);
 
 describe('Convert File to Format… (real editor)', { skip, timeout: 300_000 }, () => {
+  let session: EditorSession | undefined;
   let workspace = '';
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
 
   before(
     async () => {
-      workspace = mkdtempSync(path.join(os.tmpdir(), 'bioner-e2e-convert-ws-'));
-      writeFileSync(path.join(workspace, 'notes.bio'), BIO);
-      server = await startCodeServer({ vsix: VSIX, workspaceFolder: workspace });
-      browser = await launchBrowser();
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      page = await context.newPage();
-      await step(page, 'convert-open-editor', () => openEditor(page, server!.url, workspace, 'notes.bio'));
+      session = await startEditorSession({ name: 'convert', vsix: VSIX, files: { 'notes.bio': BIO }, open: 'notes.bio', step: 'convert-open-editor' });
+      ({ workspace, page } = session);
     },
     { timeout: 180_000 },
   );
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   test('the open BIO file to doccano JSONL beside it, through the quick pick and the save dialog', { timeout: 120_000 }, async () => {
     const output = path.join(workspace, 'notes.jsonl');

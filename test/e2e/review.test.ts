@@ -9,23 +9,20 @@
 // Screenshot: test-results/e2e-review.png (the first item: its region in the editor, the sentence in the pick).
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  launchBrowser,
-  openEditor,
   REPO_ROOT,
   requirePrerequisites,
   runFromCommandPalette,
   screenshot,
-  startCodeServer,
+  startEditorSession,
   step,
   waitForNotification,
   waitForQuickInput,
-  type CodeServer,
+  type EditorSession,
 } from './codeServer';
 
 const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
@@ -51,33 +48,22 @@ const plant = (sentences: string[], words: string[]) => sentences.map((s) => wor
 const skip = requirePrerequisites('review end-to-end prerequisites are installed', VSIX);
 
 describe('Review Likely Label Errors: accept, reject, skip (real editor)', { skip, timeout: 420_000 }, () => {
-  let workspace = '';
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
   const noisy = bio(plant(CLEAN, Object.keys(PLANTED)));
   const order: string[] = [];
+  let session: EditorSession | undefined;
+  let workspace = '';
+  let page: Page;
 
   before(
     async () => {
-      workspace = mkdtempSync(path.join(os.tmpdir(), 'bioner-e2e-review-ws-'));
-      mkdirSync(path.join(workspace, '.vscode'));
-      writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'bioner.threads': 1, 'bioner.device': 'cpu' }, null, 2));
-      writeFileSync(path.join(workspace, 'dev.bio'), noisy);
-      server = await startCodeServer({ vsix: VSIX, workspaceFolder: workspace });
-      browser = await launchBrowser();
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      page = await context.newPage();
-      await step(page, 'review-open-editor', () => openEditor(page, server!.url, workspace, 'dev.bio'));
+      const files = { '.vscode/settings.json': JSON.stringify({ 'bioner.threads': 1, 'bioner.device': 'cpu' }), 'dev.bio': noisy };
+      session = await startEditorSession({ name: 'review', vsix: VSIX, files, open: 'dev.bio', step: 'review-open-editor' });
+      ({ workspace, page } = session);
     },
     { timeout: 180_000 },
   );
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   /** Waits for item `n` of `total`, picks the row `choice` and returns the item's words (from the title). */
   async function decide(n: number, total: number, choice: 'Accept' | 'Reject' | 'Skip', shot?: string): Promise<string> {
