@@ -20,6 +20,9 @@ import {
   type EditorSession,
 } from './codeServer';
 
+// In-page code (waitForFunction) runs in the browser.
+declare const document: any;
+
 const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 
 const BIO = ['Cisplatin\tB-Chemical', 'induced\tO', 'renal\tB-Disease', 'failure\tI-Disease', '.\tO', '', 'No\tO', 'toxicity\tB-Disease', '.\tO', ''].join('\n');
@@ -49,8 +52,9 @@ describe('Convert File to Format… (real editor)', { skip, timeout: 300_000 }, 
       await page.keyboard.type('doccano');
       await waitForQuickInput(page, 'Convert notes.bio to', { focusedRow: 'doccano' });
       await page.keyboard.press('Enter');
-      const proposed = await waitForQuickInput(page, 'Save doccano as', { nonEmptyValue: true });
-      assert.match(proposed, /notes\.jsonl$/);
+      await waitForQuickInput(page, 'Save doccano as', { nonEmptyValue: true });
+      // The simple dialog fills in the folder first, then the proposed name.
+      await page.waitForFunction(() => /\/notes\.jsonl$/.test(String(document.querySelector('.quick-input-widget input.input')?.value)), undefined, { timeout: 30_000 });
       await page.keyboard.press('Enter');
       await waitForNotification(page, /wrote notes\.jsonl \(3 entities\)/, 30_000);
     });
