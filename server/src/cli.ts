@@ -21,9 +21,9 @@ Usage:
       exits 1 when an error-level finding exists.
   bioner stats FILES|DIRS… [--json] [--output FILE] [--tag-column N] [--scheme S] [--corpus-scope C]
       Per corpus: sentences, tokens and entities per split and type, lengths, leakage and memorization.
-  bioner annotate FILE [--model DIR] [--format ${ANNOTATE_FORMATS.enum.join('|')}] [--input ${INPUT_KINDS.join('|')}] [--output FILE]
+  bioner annotate FILE [--model DIR] [--format ${ANNOTATE_FORMATS.enum.join('|')}] [--input ${INPUT_KINDS.join('|')}] [--output FILE] [--endpoint URL …]
       Tags a BIO file (predicted tag appended as the last column) or prose (one sentence per line in jsonl).
-  bioner eval GOLD [--pred FILE | --model DIR] [--json]
+  bioner eval GOLD [--pred FILE | --model DIR] [--endpoint URL …] [--json]
       Strict and relaxed entity P/R/F1: overall, per type and per entity length (1, 2, >=3 tokens).
   bioner review FILES… [--model DIR | --folds K [--fold-minutes N] [--python PATH]] [--types T[,T…]] [--scoring self-confidence|normalized-margin] [--limit N] [--json]
       Likely label errors: the gold tags the model doubts most, with its tags instead, ranked (most likely first).
@@ -42,6 +42,8 @@ Usage:
 
 Model options (annotate, eval, review): --device ${SETTINGS.device.enum.join('|')}, --workers N, --threads N, --quantized,
   --heads NAME[,NAME…]
+Remote options (annotate, eval): --endpoint URL runs the graph on an Open Inference Protocol (KServe v2) REST server,
+  with --model-name N, --concurrency K (default 4), --max-batch N (default 64); Authorization from $BIONER_INFERENCE_AUTH
 S is ${oneOf(SETTINGS.scheme.enum)}; N for --tag-column is the tag's column (-1: the last).
 DIRS are searched for .bio/.iob/.iob2/.bioes/.conll files and .tsv/.txt files that read as BIO. C is
 ${oneOf(CORPUS_SCOPE.enum)}: the files compared as one corpus (default ${CORPUS_SCOPE.default}: those of one folder).`;

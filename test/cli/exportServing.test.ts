@@ -11,26 +11,20 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { installPeer, isUnreachable, venvPython, type PeerVenv } from '../../bench/peerVenv';
+import { installPeer, isUnreachable, venvPython } from '../../bench/peerVenv';
 import { bioner, FIXTURES, ROOT } from '../support/fixtures';
+import { SERVING_VENV } from '../support/servingVenv';
 
-const VALIDATORS: PeerVenv = {
-  dir: path.join(ROOT, 'build', 'serving-validators', 'venv'),
-  // Not tritonclient.grpc beside kserve: both register the v2 protocol's protos, so each checker imports one.
-  module: 'onnx, kserve, tritonclient',
-  requirements: ['kserve==0.21.0', 'tritonclient[grpc]==2.73.0', 'onnx==1.23.2'],
-  name: 'the KServe SDK 0.21.0, tritonclient 2.73.0 and onnx 1.23.2',
-};
 const TEST_MODEL = path.join(FIXTURES, 'model');
 const BERT = path.join(FIXTURES, 'hf', 'bert');
 
 /** Why the Python references are missing: PyPI could not be reached (any other failed install fails the tests). */
 let unreachable: string | undefined;
 before(() => {
-  const failure = installPeer(VALIDATORS);
+  const failure = installPeer(SERVING_VENV);
   if (failure && !isUnreachable(failure)) throw new Error(failure);
   if (failure) console.log(failure);
-  unreachable = failure && `PyPI is unreachable, so ${VALIDATORS.name} cannot be installed`;
+  unreachable = failure && `PyPI is unreachable, so ${SERVING_VENV.name} cannot be installed`;
 });
 
 const work = mkdtempSync(path.join(tmpdir(), 'bioner-export-serving-'));
@@ -41,7 +35,7 @@ const freshOut = () => path.join(mkdtempSync(path.join(work, `${++exports}-`)), 
 
 /** Runs a checker script in the venv: its JSON output, or its exit status and message. */
 function check(script: string, ...args: string[]): { status: number | null; json?: Record<string, any>; stderr: string } {
-  const run = spawnSync(venvPython(VALIDATORS), [path.join(ROOT, 'test', 'support', script), ...args], { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(venvPython(SERVING_VENV), [path.join(ROOT, 'test', 'support', script), ...args], { encoding: 'utf8', timeout: 120_000 });
   return { status: run.status, json: run.status === 0 ? JSON.parse(run.stdout) : undefined, stderr: run.stderr };
 }
 

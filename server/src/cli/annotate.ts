@@ -11,7 +11,8 @@ import type { ProseFormat } from '../core/prose/mask';
 import { segmentProse } from '../core/prose/segment';
 import { choice, LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
 import { bioScope, WHOLE_TEXT } from '../core/ner/abbreviationTypes';
-import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS, predictDocument, typesFromArgs } from './model';
+import { closeEngine, loadEngine, MODEL_FLAGS, MODEL_OPTIONS, predictDocument, typesFromArgs } from './model';
+import { REMOTE_OPTIONS } from './remote';
 import { withOutput, type Output } from './output';
 
 const BIO_EXTENSIONS = new Set(['.bio', '.iob', '.iob2', '.bioes', '.iobes', '.bilou', '.conll', '.tsv']);
@@ -24,7 +25,7 @@ export const ANNOTATE_FORMATS = { enum: ['conll', 'jsonl'], default: 'conll' } a
 export const INPUT_KINDS = ['bio', 'text', 'markdown'] as const;
 
 export async function runAnnotate(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['format', 'input', 'output', ...MODEL_OPTIONS, ...LAYOUT_OPTIONS], flags: MODEL_FLAGS });
+  const args = parseArgs(argv, { values: ['format', 'input', 'output', ...MODEL_OPTIONS, ...LAYOUT_OPTIONS, ...REMOTE_OPTIONS], flags: MODEL_FLAGS });
   if (args.positional.length !== 1) throw new UsageError('annotate takes one file');
   const [file] = args.positional;
   const format = choice(args.values, 'format', ANNOTATE_FORMATS);
@@ -44,7 +45,7 @@ export async function runAnnotate(argv: string[]): Promise<number> {
       return annotateBio(file, layout, engine, { types, flags: args.flags }, format, output);
     });
   } finally {
-    await engine.dispose();
+    await closeEngine(engine);
   }
   return 0;
 }

@@ -6,12 +6,14 @@ import { evaluate, type Evaluation } from '../core/eval/score';
 import { evaluationJson, textTable } from '../core/reports/export';
 import { evaluationTable } from '../core/reports/tables';
 import { LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError } from './args';
-import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS, typesFromArgs } from './model';
+import { closeEngine, loadEngine, MODEL_FLAGS, MODEL_OPTIONS, typesFromArgs } from './model';
+import { REMOTE_OPTIONS } from './remote';
 
 export async function runEval(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['pred', ...MODEL_OPTIONS, ...LAYOUT_OPTIONS], flags: ['json', ...MODEL_FLAGS] });
+  const args = parseArgs(argv, { values: ['pred', ...MODEL_OPTIONS, ...LAYOUT_OPTIONS, ...REMOTE_OPTIONS], flags: ['json', ...MODEL_FLAGS] });
   if (args.positional.length !== 1) throw new UsageError('eval takes one gold file');
   if (args.values.pred && args.values.model) throw new UsageError('give --pred or --model, not both');
+  if (args.values.pred && args.values.endpoint) throw new UsageError('give --pred or --endpoint, not both');
   const settings = settingsFromArgs(args.values);
   const goldFile = args.positional[0];
   const gold = await readBioFile(goldFile, settings);
@@ -28,7 +30,7 @@ export async function runEval(argv: string[]): Promise<number> {
       const types = typesFromArgs(args.values, engine, goldTypes(gold, engine));
       evaluation = await evaluateModel(engine, gold, { types, abbreviations: !args.flags.has('no-abbreviations') });
     } finally {
-      await engine.dispose();
+      await closeEngine(engine);
     }
   }
   process.stdout.write(args.flags.has('json') ? evaluationJson(evaluation) + '\n' : formatEvaluation(evaluation));

@@ -6,7 +6,9 @@ import { NerEngine, type SentencePrediction } from '../core/ner/engine';
 import { chooseTypes } from '../core/ner/entityTypes';
 import { DEFAULT_MODEL_DIR } from '../core/ner/modelFolder';
 import { predictWithAbbreviations } from '../core/ner/predictDocument';
+import type { RemoteGraph } from '../core/ner/remoteGraph';
 import { choice, positiveInteger, UsageError } from './args';
+import { remoteGraphFromArgs, reportRemote } from './remote';
 
 export const MODEL_OPTIONS = ['model', 'device', 'workers', 'threads', 'heads', 'types'];
 export const MODEL_FLAGS = ['quantized', 'no-abbreviations'];
@@ -18,9 +20,22 @@ export async function loadEngine(values: Record<string, string | undefined>, fla
   const workers = positiveInteger(values, 'workers');
   const threads = positiveInteger(values, 'threads');
   const heads = values.heads?.split(',').map((name) => name.trim());
-  const engine = await NerEngine.load(dir, { device, workers, threads, preferQuantized: flags.has('quantized'), heads });
+  const remote = remoteGraphFromArgs(values, dir);
+  const engine = await NerEngine.load(dir, { device, workers, threads, preferQuantized: flags.has('quantized'), heads, graph: remote?.connect });
+  const graph = remote?.graph();
+  if (graph) remoteGraphs.set(engine, graph);
   if (engine.fallbackReason) process.stderr.write(`bioner: running on the CPU: ${engine.fallbackReason}\n`);
   return engine;
+}
+
+/** The inference servers that engines run on, for their figures at the end. */
+const remoteGraphs = new WeakMap<NerEngine, RemoteGraph>();
+
+/** Disposes of the engine; one that ran on an inference server reports its throughput, requests and retries. */
+export async function closeEngine(engine: NerEngine): Promise<void> {
+  await engine.dispose();
+  const graph = remoteGraphs.get(engine);
+  if (graph) reportRemote(graph, engine.wordsPerSecond);
 }
 
 /**

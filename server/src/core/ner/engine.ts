@@ -1,6 +1,7 @@
 /**
  * The NER engine: sentences of words in, valid tag sequences with confidences out. Sub-word windows are batched
- * by length and run in worker threads; results are cached per sentence, keyed by model and words.
+ * by length and run in worker threads or by an inference server (RemoteGraph); results are cached per sentence,
+ * keyed by model and words.
  */
 import { tagsForChunks } from '../conll/convert';
 import { endianness } from 'node:os';
@@ -11,7 +12,8 @@ import { Cancelled } from './cancelled';
 import { loadModelFolder, ModelFolderError, type Head, type ModelFolder } from './modelFolder';
 import { bestWindowPerWord, SubwordEncoder, type Window } from './subwords';
 import { decode, decodeArgmax, TransitionMask, type Crf } from './viterbi';
-import { WorkerCrash, WorkerPool } from './workerPool';
+import { GraphUnavailable, type Graph } from './graph';
+import { WorkerPool } from './workerPool';
 import type { Device } from './workerProtocol';
 
 export interface PredictedSpan {
@@ -62,6 +64,8 @@ export interface EngineOptions {
   heads?: readonly string[];
   /** An inference worker died and is being replaced. */
   onWorkerExit?: (message: string) => void;
+  /** Runs the graph elsewhere than in local worker threads (e.g. a RemoteGraph on an inference server). */
+  graph?: (folder: ModelFolder) => Promise<Graph>;
 }
 
 export interface PredictOptions {
@@ -102,7 +106,7 @@ export class NerEngine {
   private constructor(
     readonly folder: ModelFolder,
     private readonly encoder: SubwordEncoder,
-    private readonly pool: WorkerPool,
+    private readonly graph: Graph,
     private readonly decoding: 'constrained' | 'argmax',
     heads: readonly Head[],
   ) {
@@ -118,19 +122,21 @@ export class NerEngine {
     // Argmax mode mirrors plain pipelines: one argmax over every label of every head.
     const heads = options.decoding === 'argmax' ? [{ name: 'all', labels: folder.labels.map((_, i) => i), byDefault: true }] : selectHeads(folder, options.heads);
     const encoder = new SubwordEncoder(folder);
-    const pool = await WorkerPool.start({
-      onnxPath: folder.onnxPath,
-      device: options.device ?? 'auto',
-      threads: options.threads ?? 1,
-      workers: options.workers ?? 1,
-      workerScript: options.workerScript,
-      onWorkerExit: options.onWorkerExit,
-    });
-    const engine = new NerEngine(folder, encoder, pool, options.decoding ?? 'constrained', heads);
+    const graph = options.graph
+      ? await options.graph(folder)
+      : await WorkerPool.start({
+          onnxPath: folder.onnxPath,
+          device: options.device ?? 'auto',
+          threads: options.threads ?? 1,
+          workers: options.workers ?? 1,
+          workerScript: options.workerScript,
+          onWorkerExit: options.onWorkerExit,
+        });
+    const engine = new NerEngine(folder, encoder, graph, options.decoding ?? 'constrained', heads);
     try {
       await engine.probe();
     } catch (error) {
-      await pool.dispose();
+      await graph.dispose();
       throw error;
     }
     return engine;
@@ -145,9 +151,9 @@ export class NerEngine {
     const ids = [...this.encoder.prefix, this.encoder.largestId, ...this.encoder.suffix];
     let dims: number[];
     try {
-      dims = (await this.pool.run(BigInt64Array.from(ids, BigInt), new BigInt64Array(ids.length).fill(1n), 1, ids.length)).dims;
+      dims = (await this.graph.run(BigInt64Array.from(ids, BigInt), new BigInt64Array(ids.length).fill(1n), 1, ids.length)).dims;
     } catch (error) {
-      if (error instanceof WorkerCrash) throw error;
+      if (error instanceof GraphUnavailable) throw error;
       throw new ModelFolderError(this.folder.dir, [
         `the graph rejects token id ${this.encoder.largestId}, the largest in tokenizer.json (is the tokenizer of another model, with more pieces than the graph's embedding?): ${(error as Error).message.split('\n')[0]}`,
       ]);
@@ -161,11 +167,11 @@ export class NerEngine {
   }
 
   get device(): string {
-    return this.pool.ready.device;
+    return this.graph.ready.device;
   }
 
   get fallbackReason(): string | undefined {
-    return this.pool.ready.fallbackReason;
+    return this.graph.ready.fallbackReason;
   }
 
   /** The entity types the decoded heads can predict. */
@@ -293,7 +299,7 @@ export class NerEngine {
         maskWords[2 * (b * sequence + t) + LOW_WORD] = 1;
       });
     });
-    const reply = await this.pool.run(inputIds, attentionMask, batch.length, sequence, isCancelled);
+    const reply = await this.graph.run(inputIds, attentionMask, batch.length, sequence, isCancelled);
     const [, , labels] = reply.dims;
     return batch.map((window, b) =>
       window.firstSubword.map((position) => reply.logits.subarray((b * sequence + position) * labels, (b * sequence + position + 1) * labels)),
@@ -366,7 +372,7 @@ export class NerEngine {
   }
 
   async dispose(): Promise<void> {
-    await this.pool.dispose();
+    await this.graph.dispose();
   }
 }
 

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Cancelled } from './cancelled';
+import { GraphUnavailable, type Graph } from './graph';
 import { Gate, type Device, type InitReply, type RunReply, type WorkerReply } from './workerProtocol';
 
 export interface WorkerPoolOptions {
@@ -50,7 +51,7 @@ const MAX_CONSECUTIVE_DEATHS = 6;
 const EXIT_WAIT_MS = 10_000;
 
 /** Inference failed because worker threads died, not because of what the graph said. */
-export class WorkerCrash extends Error {}
+export class WorkerCrash extends GraphUnavailable {}
 
 /** Pools not yet closed: the process's exit waits for their native calls (see `Gate`). */
 const livePools = new Set<WorkerPool>();
@@ -58,7 +59,7 @@ process.on('exit', () => {
   for (const pool of livePools) pool.closeNow();
 });
 
-export class WorkerPool {
+export class WorkerPool implements Graph {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private readonly gate = new Int32Array(new SharedArrayBuffer(Gate.SIZE * Int32Array.BYTES_PER_ELEMENT));

@@ -1,0 +1,58 @@
+"""A KServe ModelServer serving an exported ONNX graph with onnxruntime on the v2 (Open Inference) REST protocol.
+
+A CPU stand-in for Triton's ONNX Runtime backend, for bioner's remote-backend tests. Flags make it misbehave on
+purpose: --reject-binary refuses binary tensor data (400), --exit-after N dies on the Nth inference request,
+--rename-input OLD=NEW declares a wrong input name in the model metadata.
+"""
+import argparse
+import os
+
+import kserve
+import onnxruntime
+from kserve.errors import InvalidInput
+from kserve.protocol.infer_type import InferOutput, InferRequest, InferResponse
+
+# Element types onnxruntime names, as the v2 protocol names them.
+V2_TYPE = {"tensor(int64)": "INT64", "tensor(float)": "FP32"}
+
+
+def signature(value, renamed):
+    return {"name": renamed.get(value.name, value.name), "datatype": V2_TYPE[value.type], "shape": [d if isinstance(d, int) else -1 for d in value.shape]}
+
+
+class OnnxModel(kserve.Model):
+    def __init__(self, name, graph, args):
+        super().__init__(name)
+        self.session = onnxruntime.InferenceSession(graph, providers=["CPUExecutionProvider"])
+        self.args = args
+        self.renamed = dict(pair.split("=", 1) for pair in args.rename_input)
+        self.requests = 0
+        self.ready = True
+
+    def get_input_types(self):
+        return [signature(value, self.renamed) for value in self.session.get_inputs()]
+
+    def get_output_types(self):
+        return [signature(value, {}) for value in self.session.get_outputs()]
+
+    async def predict(self, payload: InferRequest, headers=None, response_headers=None):
+        self.requests += 1
+        if self.args.exit_after and self.requests >= self.args.exit_after:
+            os._exit(3)  # as a killed server: the connection drops, no answer
+        binary = any(k.lower() == "inference-header-content-length" for k in (headers or {}))
+        if self.args.reject_binary and binary:
+            raise InvalidInput("binary tensor data is not supported by this server")
+        feeds = {tensor.name: tensor.as_numpy() for tensor in payload.inputs}
+        (logits,) = self.session.run(["logits"], feeds)
+        output = InferOutput(name="logits", shape=list(logits.shape), datatype="FP32", data=logits)
+        return InferResponse(response_id=payload.id, model_name=self.name, infer_outputs=[output], use_binary_outputs=payload.use_binary_outputs)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(parents=[kserve.model_server.parser])
+    parser.add_argument("--graph", required=True)
+    parser.add_argument("--reject-binary", action="store_true")
+    parser.add_argument("--exit-after", type=int, default=0)
+    parser.add_argument("--rename-input", action="append", default=[])
+    args, _ = parser.parse_known_args()
+    kserve.ModelServer(http_port=args.http_port, enable_grpc=False).start([OnnxModel(args.model_name, args.graph, args)])

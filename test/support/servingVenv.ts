@@ -1,0 +1,15 @@
+/**
+ * The venv of the serving tests' Python references: the KServe SDK (its manifest schema, its ModelServer), Triton's
+ * model config proto, onnx to read graphs and onnxruntime to run them behind a KServe stand-in for Triton.
+ */
+import * as path from 'node:path';
+import type { PeerVenv } from '../../bench/peerVenv';
+import { ROOT } from './fixtures';
+
+export const SERVING_VENV: PeerVenv = {
+  dir: path.join(ROOT, 'build', 'serving-validators', 'venv'),
+  // Not tritonclient.grpc beside kserve: both register the v2 protocol's protos, so each checker imports one.
+  module: 'onnx, onnxruntime, kserve, tritonclient',
+  requirements: ['kserve==0.21.0', 'tritonclient[grpc]==2.73.0', 'onnx==1.23.2', 'onnxruntime==1.31.1'],
+  name: 'the KServe SDK 0.21.0, tritonclient 2.73.0, onnx 1.23.2 and onnxruntime 1.31.1',
+};
