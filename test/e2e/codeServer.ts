@@ -294,11 +294,24 @@ export interface EditorSession {
   close(): Promise<void>;
 }
 
-/**
- * Writes `files` (relative paths, folders made as needed) into a new workspace, starts code-server on it with
- * `vsix` installed, and opens `open` in a headless Chromium page of 1280×800.
- */
-export async function startEditorSession(options: { name: string; vsix: string; files: Record<string, string>; open: string; step: string }): Promise<EditorSession> {
+export interface EditorSessionOptions {
+  /** Names the workspace folder and the step whose failure screenshot is taken. */
+  name: string;
+  vsix: string;
+  /** Relative paths and texts; folders are made as needed. */
+  files: Record<string, string>;
+  /** The file shown. */
+  open: string;
+  /** User settings, as startCodeServer's. */
+  settings?: Record<string, unknown>;
+  /** Default 1280×800. */
+  viewport?: { width: number; height: number };
+  /** For code-server's start and the file's opening, each (ms); their defaults otherwise. */
+  timeoutMs?: number;
+}
+
+/** Writes `files` into a new workspace, starts code-server on it with `vsix` installed, and opens `open` in headless Chromium. */
+export async function startEditorSession(options: EditorSessionOptions): Promise<EditorSession> {
   const workspace = mkdtempSync(path.join(os.tmpdir(), `bioner-e2e-${options.name}-ws-`));
   for (const [file, text] of Object.entries(options.files)) {
     mkdirSync(path.dirname(path.join(workspace, file)), { recursive: true });
@@ -312,10 +325,10 @@ export async function startEditorSession(options: { name: string; vsix: string; 
     rmSync(workspace, { recursive: true, force: true });
   };
   try {
-    server = await startCodeServer({ vsix: options.vsix, workspaceFolder: workspace });
+    server = await startCodeServer({ vsix: options.vsix, workspaceFolder: workspace, settings: options.settings, timeoutMs: options.timeoutMs });
     browser = await launchBrowser();
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await step(page, options.step, () => openEditor(page, server!.url, workspace, options.open));
+    const page = await (await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } })).newPage();
+    await step(page, `${options.name}-open-editor`, () => openEditor(page, server!.url, workspace, options.open, options.timeoutMs));
     return { workspace, server, page, close };
   } catch (error) {
     await close();

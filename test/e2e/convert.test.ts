@@ -36,7 +36,7 @@ describe('Convert File to Format… (real editor)', { skip, timeout: 300_000 }, 
 
   before(
     async () => {
-      session = await startEditorSession({ name: 'convert', vsix: VSIX, files: { 'notes.bio': BIO }, open: 'notes.bio', step: 'convert-open-editor' });
+      session = await startEditorSession({ name: 'convert', vsix: VSIX, files: { 'notes.bio': BIO }, open: 'notes.bio' });
       ({ workspace, page } = session);
     },
     { timeout: 180_000 },

@@ -14,12 +14,11 @@
 // BIONER_E2E_VSIX, BIONER_E2E_CODE_SERVER and BIONER_E2E_CHROMIUM override the paths.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { editorText, launchBrowser, openEditor, requirePrerequisites, REPO_ROOT, runFromCommandPalette, screenshot, startCodeServer, step, type CodeServer } from './codeServer';
+import type { FrameLocator, Page } from 'playwright-core';
+import { editorText, requirePrerequisites, REPO_ROOT, runFromCommandPalette, screenshot, startEditorSession, step, type EditorSession } from './codeServer';
 
 // In-page code (evaluate / waitForFunction) runs in the browser.
 declare const document: any;
@@ -85,46 +84,36 @@ async function exportAndRead(page: Page, kind: ReportKind, format: 'markdown' | 
 }
 
 describe('BioNER report views in code-server (real editor)', { skip, timeout: 600_000 }, () => {
-  let workspace = '';
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
+  let session: EditorSession | undefined;
   let page: Page;
-  const at = (name: string): string => path.join(workspace, name);
 
   before(
     async () => {
-      workspace = mkdtempSync(path.join(os.tmpdir(), 'bioner-e2e-reports-ws-'));
-      writeFileSync(at('train.conll'), TRAIN);
-      writeFileSync(at('dev.conll'), DEV);
-      writeFileSync(at('test.conll'), TEST);
-      // The small test model (Disease only): it never predicts a Chemical, so dev's chemicals are false negatives. In
-      // the workspace's settings: code-server gives an untitled document (the Markdown export) no user-level value of
-      // this machine-overridable setting, and the server would switch to the default model for it.
-      mkdirSync(at('.vscode'));
-      writeFileSync(at('.vscode/settings.json'), JSON.stringify({ 'bioner.modelPath': TEST_MODEL }));
-      server = await startCodeServer({
+      session = await startEditorSession({
+        name: 'reports',
         vsix: VSIX,
-        workspaceFolder: workspace,
+        files: {
+          'train.conll': TRAIN,
+          'dev.conll': DEV,
+          'test.conll': TEST,
+          // The small test model (Disease only): it never predicts a Chemical, so dev's chemicals are false negatives. In
+          // the workspace's settings: code-server gives an untitled document (the Markdown export) no user-level value of
+          // this machine-overridable setting, and the server would switch to the default model for it.
+          '.vscode/settings.json': JSON.stringify({ 'bioner.modelPath': TEST_MODEL }),
+        },
+        open: 'dev.conll',
         settings: { 'bioner.bioPredictions': 'off', 'bioner.threads': 1, 'bioner.workers': 1 },
+        viewport: { width: 1440, height: 1100 },
         timeoutMs: 180_000,
       });
-      browser = await launchBrowser();
-      const context = await browser.newContext({ viewport: { width: 1440, height: 1100 } });
-      page = await context.newPage();
-      await step(page, 'reports-open-editor', async () => {
-        await openEditor(page, server!.url, workspace, 'dev.conll', 180_000);
-        // Room for the report beside the file.
-        await runFromCommandPalette(page, 'View: Close Primary Side Bar', 30_000);
-      });
+      ({ page } = session);
+      // Room for the report beside the file.
+      await step(page, 'reports-close-side-bar', () => runFromCommandPalette(page, 'View: Close Primary Side Bar', 30_000));
     },
     { timeout: 300_000 },
   );
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   test('Show Corpus Statistics draws the corpus charts and tables; Export Markdown opens them as an untitled document', { timeout: 240_000 }, async (t) => {
     await step(page, 'reports-statistics', async () => {

@@ -57,7 +57,7 @@ describe('Review Likely Label Errors: accept, reject, skip (real editor)', { ski
   before(
     async () => {
       const files = { '.vscode/settings.json': JSON.stringify({ 'bioner.threads': 1, 'bioner.device': 'cpu' }), 'dev.bio': noisy };
-      session = await startEditorSession({ name: 'review', vsix: VSIX, files, open: 'dev.bio', step: 'review-open-editor' });
+      session = await startEditorSession({ name: 'review', vsix: VSIX, files, open: 'dev.bio' });
       ({ workspace, page } = session);
     },
     { timeout: 180_000 },
