@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_ENTITY_TYPES } from '@common/settings';
+import { bioSentence } from '../core/conll/write';
 import { readCorpus, scanLayout, wordsOf, type CorpusItem } from '../core/conll/corpus';
 import { isDocstart } from '../core/conll/columns';
 import type { Layout } from '../core/conll/layout';
@@ -115,7 +116,7 @@ async function annotateProse(text: string, proseFormat: ProseFormat, engine: Ner
   const lines = sentences.map((sentence, i) => {
     const { words } = sentence;
     const prediction = predictions[i];
-    if (format === 'conll') return words.map((w, k) => `${w.text}\t${prediction.labels[k]}\n`).join('') + '\n';
+    if (format === 'conll') return bioSentence(sentence.texts, prediction.labels);
     const entities = prediction.spans.map((s) => ({
       start: words[s.start].start,
       end: words[s.end - 1].end,

@@ -9,16 +9,18 @@ export class PassProgress {
   private reporter?: WorkDoneProgressServerReporter;
   private opening = false;
   private ended = false;
-  /** Reports go out when the percentage changes: one per batch of 1,024 sub-words was 500 messages and 140 ms per
-   * 5,000 sentences, on the thread that decodes. */
-  private reported = -1;
 
   constructor(
     private readonly client: ClientFeatures,
     private readonly title: string,
     /** What `done` and `total` count. */
-    private readonly unit = 'batches',
-  ) {}
+    unit = 'batches',
+  ) {
+    this.reportPercent = percentReporter((percentage, message) => this.reporter!.report(percentage, `${this.title}: ${message}`), unit);
+  }
+
+  /** Reports go out only when the percentage changes. */
+  private readonly reportPercent: (done: number, total: number) => void;
 
   /** True once the user cancelled the report in the editor. */
   readonly cancelled = (): boolean => this.reporter?.token.isCancellationRequested === true;
@@ -34,15 +36,27 @@ export class PassProgress {
         else reporter.begin('BioNER', percentage, this.title, true);
       });
     }
-    if (!this.reporter || percentage === this.reported) return;
-    this.reported = percentage;
-    this.reporter.report(percentage, `${this.title}: ${done}/${total} ${this.unit}`);
+    if (this.reporter) this.reportPercent(done, total);
   };
 
   end(): void {
     this.ended = true;
     this.reporter?.done();
   }
+}
+
+/**
+ * `report` called only when the percentage of `done` changes: one report per batch of 1,024 sub-words was 500
+ * messages and 140 ms per 5,000 sentences, on the thread that decodes.
+ */
+export function percentReporter(report: (percentage: number, message: string) => void, unit = 'batches'): (done: number, total: number) => void {
+  let reported = -1;
+  return (done, total) => {
+    const percentage = Math.round((100 * done) / total);
+    if (percentage === reported) return;
+    reported = percentage;
+    report(percentage, `${done}/${total} ${unit}`);
+  };
 }
 
 /** Runs a model pass with a progress report that opens only if the pass is long, and always closes. */

@@ -20,6 +20,7 @@ import { evaluateModel, goldTypes, type GoldFile } from '../core/eval/modelEvalu
 import type { EntityError } from '../core/eval/score';
 import { Cancelled } from '../core/ner/cancelled';
 import type { NerEngine, PredictOptions } from '../core/ner/engine';
+import { percentReporter } from './progress';
 import { labelIssueItems } from './review';
 
 /** Words shown on either side of an error. */
@@ -111,7 +112,7 @@ export class ReportRequests {
     const progress = this.sources.progress(params);
     progress.begin('BioNER', 0, 'Running the model', true);
     try {
-      return await pass({ isCancelled: () => token.isCancellationRequested, onProgress: percentReporter(progress) });
+      return await pass({ isCancelled: () => token.isCancellationRequested, onProgress: percentReporter((percentage, message) => progress.report(percentage, message)) });
     } catch (error) {
       if (error instanceof Cancelled || token.isCancellationRequested) throw cancelled();
       throw new ResponseError(ErrorCodes.InternalError, `The model failed on this file: ${(error as Error).message}`);
@@ -134,17 +135,6 @@ function filePath(uri: string, why: string): string {
 }
 
 const cancelled = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
-
-/** Reports when the percentage changes: one message per batch would flood the client on a large file. */
-function percentReporter(progress: WorkDoneProgressReporter): (done: number, total: number) => void {
-  let reported = -1;
-  return (done, total) => {
-    const percentage = Math.round((100 * done) / total);
-    if (percentage === reported) return;
-    reported = percentage;
-    progress.report(percentage, `${done}/${total} batches`);
-  };
-}
 
 /** An error with its place in the document and the words around it. */
 function placed(error: EntityError, tokens: readonly TokenLine[]): EvaluationErrorItem {

@@ -2,6 +2,7 @@
  * BIO sentences as records of the character formats (the tokens joined by single spaces) and records back as BIO:
  * words from the record's tokens or its split text, a tag a word from the spans (IOB2 or IOBES).
  */
+import { bioSentence } from '../conll/write';
 import type { TokenLine } from '../conll/reader';
 import { tagOf } from '../conll/reader';
 import { wordOf } from '../conll/corpus';
@@ -81,7 +82,7 @@ export function writeBio(documents: readonly AnnotatedText[], kind: TextKind, sc
       const chunks: Chunk[] = [];
       for (; next < kept.length && kept[next].start < end; next++) chunks.push({ type: kept[next].type, start: kept[next].start - at, end: kept[next].end - at });
       const tags = tagsForChunks(chunks, end - at, scheme);
-      parts.push(words.slice(at, end).map((w, i) => `${document.text.slice(w.start, w.end)}\t${tags[i]}\n`).join('') + '\n');
+      parts.push(bioSentence(words.slice(at, end).map((w) => document.text.slice(w.start, w.end)), tags));
       writing.sentences++;
       writing.entities += chunks.length;
       at = end;

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { bioSentence } from '../conll/write';
 import { Cancelled } from '../ner/cancelled';
 import { NerEngine } from '../ner/engine';
 import { startTraining, type TrainEvent, type TrainRun } from '../train/trainer';
@@ -95,7 +96,7 @@ export function startCrossValidation(sentences: readonly LabelledSentence[], opt
 
 /** A BIO file the trainer reads: word, tab, tag. A space inside a word (tab-separated files allow it) would split it. */
 function writeBio(file: string, sentences: readonly LabelledSentence[]): string {
-  const text = sentences.map((s) => s.words.map((word, i) => `${word.replace(/\s/g, '_')}\t${s.gold[i]}\n`).join('')).join('\n');
+  const text = sentences.map((s) => bioSentence(s.words.map((word) => word.replace(/\s/g, '_')), s.gold)).join('');
   writeFileSync(file, text);
   return file;
 }
