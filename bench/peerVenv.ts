@@ -17,6 +17,8 @@ export interface PeerVenv {
   requirements: string[];
   /** What the log calls it, e.g. "spaCy 3.8". */
   name: string;
+  /** The interpreter that creates the venv; /usr/bin/python3 when not given. */
+  python?: string;
 }
 
 export function venvPython(venv: PeerVenv): string {
@@ -29,7 +31,7 @@ export function installPeer(venv: PeerVenv): string | undefined {
   if (spawnSync(python, ['-c', `import ${venv.module}`], { stdio: 'ignore' }).status === 0) return undefined;
   console.log(`installing ${venv.name} from PyPI into ${path.relative(ROOT, venv.dir)} (once)`);
   const steps: [string, string[]][] = [
-    ['/usr/bin/python3', ['-m', 'venv', '--clear', venv.dir]],
+    [venv.python ?? '/usr/bin/python3', ['-m', 'venv', '--clear', venv.dir]],
     // Few retries, so that an offline machine gives up in seconds rather than minutes.
     [python, ['-m', 'pip', 'install', '--quiet', '--retries', '1', '--timeout', '20', ...venv.requirements]],
   ];

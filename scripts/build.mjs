@@ -35,6 +35,8 @@ await Promise.all([
   }),
 ]);
 chmodSync('dist/cli.js', 0o755);
+// Read at run time by the gRPC inference client (server/src/core/ner/grpcTransport.ts), beside the bundles.
+cpSync('server/src/core/ner/grpc_predict_v2.proto', 'dist/grpc_predict_v2.proto');
 shipPackage('onnxruntime-common', ['package.json', 'dist']);
 shipPackage('onnxruntime-node', ['package.json', 'dist', `bin/napi-v6/${process.platform}/${process.arch}`]);
 

@@ -5,8 +5,8 @@ import { DEFAULT_SEVERITY, DIAGNOSTICS, SEVERITY_NAMES } from './diagnostics';
 interface Declaration<T> {
   default: T;
   description: string;
-  /** VS Code's scope; omitted: window. */
-  scope?: 'machine-overridable';
+  /** VS Code's scope; omitted: window. `application`: user settings only, never a workspace's. */
+  scope?: 'machine-overridable' | 'application';
   /** Names a program or file the extension runs or loads: not taken from an untrusted workspace. */
   restricted?: true;
   /** Read by the client only: not part of `BionerSettings`. */
@@ -91,6 +91,28 @@ export const SETTINGS = {
   },
   threads: { type: 'integer', default: 1, minimum: 1, maximum: 64, description: 'CPU threads inside each inference session.' },
   useQuantized: { type: 'boolean', default: false, description: 'Use onnx/model_quantized.onnx (int8) when the model folder has one.' },
+  // Where the token ids of open documents go: only the user decides (application scope: a workspace's value is
+  // ignored, trusted or not), so opening a repository never sends clinical text anywhere.
+  'inference.endpoint': {
+    type: 'string',
+    default: '',
+    scope: 'application',
+    restricted: true,
+    description:
+      "An Open Inference Protocol (KServe v2) server that runs the model's graph: Triton, KServe, MLServer… e.g. http://gpu-server:8000 (REST) or http://gpu-server:8001 with bioner.inference.protocol grpc. The token ids of open documents are sent there; tokenization, decoding and everything else stay here. Empty: the model runs on this machine. User settings only. When the server does not answer, the local model takes over and the status bar says so. An Authorization header comes from BioNER: Set Inference Server Token….",
+  },
+  'inference.protocol': {
+    type: 'string',
+    enum: ['rest', 'grpc'],
+    default: 'rest',
+    description: 'How bioner.inference.endpoint is spoken to: REST (binary tensors, JSON when the server refuses them) or gRPC.',
+  },
+  'inference.modelName': {
+    type: 'string',
+    default: '',
+    description: "The served model's name at bioner.inference.endpoint. Empty: the model folder's serving name, as bioner export-serving names it.",
+  },
+  'inference.concurrency': { type: 'integer', default: 4, minimum: 1, maximum: 64, description: 'Requests to bioner.inference.endpoint in flight at once.' },
   lowConfidenceThreshold: {
     type: 'number',
     default: 0.6,

@@ -19,7 +19,9 @@ const [BC5CDR] = EXCERPTS;
 const MODEL_NAME = 'model';
 
 interface Server {
+  /** REST */
   url: string;
+  grpc: string;
   process: ChildProcess;
 }
 
@@ -55,22 +57,24 @@ function freePort(): Promise<number> {
 
 /** Starts the KServe stand-in with `flags`; resolves once uvicorn says it listens. */
 async function serve(...flags: string[]): Promise<Server> {
-  const port = await freePort();
+  const [port, grpcPort] = [await freePort(), await freePort()];
   const graph = path.join(TEST_MODEL, 'onnx', 'model.onnx');
-  const child = spawn(venvPython(SERVING_VENV), [SERVER_SCRIPT, '--graph', graph, '--model_name', MODEL_NAME, '--http_port', String(port), ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ports = ['--http_port', String(port), '--grpc_port', String(grpcPort)];
+  const child = spawn(venvPython(SERVING_VENV), [SERVER_SCRIPT, '--graph', graph, '--model_name', MODEL_NAME, ...ports, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
   servers.push(child);
   let log = '';
   await new Promise<void>((resolve, reject) => {
     // The output is read to the end (not only until ready), so that a full pipe never stalls the server.
     const read = (chunk: Buffer) => {
       log += chunk.toString();
+      // gRPC starts first.
       if (/Uvicorn running on/.test(log)) resolve();
     };
     child.stdout!.on('data', read);
     child.stderr!.on('data', read);
     child.on('exit', (code) => reject(new Error(`the KServe server exited (${code}) before it was ready:\n${log.slice(-2000)}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, process: child };
+  return { url: `http://127.0.0.1:${port}`, grpc: `http://127.0.0.1:${grpcPort}`, process: child };
 }
 
 /** Runs the built CLI without blocking this process, which reads the servers' output meanwhile. */
@@ -94,7 +98,18 @@ test('annotate --endpoint gives the local labels and confidences word for word, 
   assert.equal(remote.status, 0, remote.stderr);
   assert.equal(remote.stdout.split('\n').length, 301, 'one line per sentence');
   assert.equal(remote.stdout, local.stdout);
-  assert.match(remote.stderr, /bioner: remote inference at http:\/\/127\.0\.0\.1:\d+ \(model model\): \d+ words\/s, \d+ requests, 0 retries, binary tensors/);
+  assert.match(remote.stderr, /bioner: remote inference at http:\/\/127\.0\.0\.1:\d+ \(model model, REST\): \d+ words\/s, \d+ requests, 0 retries, REST, binary tensors/);
+});
+
+test('annotate --endpoint --protocol grpc, and REST with --tensors json, give the local labels and confidences word for word', async (t) => {
+  if (unreachable) return t.skip(unreachable);
+  const [local, grpc, json] = await Promise.all([annotate(), annotate('--endpoint', plain.grpc, '--protocol', 'grpc'), annotate('--endpoint', plain.url, '--tensors', 'json')]);
+  assert.equal(grpc.status, 0, grpc.stderr);
+  assert.equal(grpc.stdout, local.stdout);
+  assert.match(grpc.stderr, /\(model model, gRPC\): \d+ words\/s, \d+ requests, 0 retries, gRPC, raw tensors\n/);
+  assert.equal(json.status, 0, json.stderr);
+  assert.equal(json.stdout, local.stdout);
+  assert.match(json.stderr, /, REST, JSON tensors\n/);
 });
 
 test('annotate --endpoint falls back to JSON tensors when the server refuses binary ones; batches split to --max-batch', async (t) => {
@@ -102,7 +117,7 @@ test('annotate --endpoint falls back to JSON tensors when the server refuses bin
   const [local, remote] = await Promise.all([annotate(), annotate('--endpoint', jsonOnly.url, '--max-batch', '8', '--concurrency', '2')]);
   assert.equal(remote.status, 0, remote.stderr);
   assert.equal(remote.stdout, local.stdout);
-  assert.match(remote.stderr, /, JSON tensors\n/);
+  assert.match(remote.stderr, /, REST, JSON tensors\n/);
 });
 
 test('eval --endpoint gives the local scores', async (t) => {
@@ -117,6 +132,9 @@ test('an unknown model name: exit 2 and the server’s 404, naming --model-name'
   const run = await annotate('--endpoint', plain.url, '--model-name', 'bc5cdr');
   assert.equal(run.status, 2);
   assert.match(run.stderr, /^bioner: the inference server at http:\/\/127\.0\.0\.1:\d+ serves no model 'bc5cdr' \(404: Model with name bc5cdr does not exist\.\)$/m);
+  const overGrpc = await annotate('--endpoint', plain.grpc, '--protocol', 'grpc', '--model-name', 'bc5cdr');
+  assert.equal(overGrpc.status, 2);
+  assert.match(overGrpc.stderr, /^bioner: the inference server at http:\/\/127\.0\.0\.1:\d+ serves no model 'bc5cdr' \(NOT_FOUND: Model with name bc5cdr does not exist\.\)$/m);
 });
 
 test("a served model with other inputs than the model folder's graph: exit 2, both lists of inputs", async (t) => {
@@ -135,6 +153,10 @@ test('a server that dies mid-run: exit 2 after the retries, with the reason, not
   assert.equal(run.status, 2, run.stderr);
   assert.match(run.stderr, /bioner: the inference server at http:\/\/127\.0\.0\.1:\d+ did not answer POST \/v2\/models\/model\/infer: \S+ \(after 3 retries\)/);
   assert.ok(Date.now() - started < 30_000, 'it gives up within seconds');
+  const dyingGrpc = await serve('--exit-after', '5');
+  const overGrpc = await annotate('--endpoint', dyingGrpc.grpc, '--protocol', 'grpc');
+  assert.equal(overGrpc.status, 2, overGrpc.stderr);
+  assert.match(overGrpc.stderr, /bioner: the inference server at 127\.0\.0\.1:\d+ did not answer ModelInfer: .+ \(after 3 retries\)/);
 });
 
 test('no server at the endpoint: exit 2 with the connection error; a bad URL or --concurrency without --endpoint is a usage error', async () => {

@@ -1,4 +1,5 @@
-"""A KServe ModelServer serving an exported ONNX graph with onnxruntime on the v2 (Open Inference) REST protocol.
+"""A KServe ModelServer serving an exported ONNX graph with onnxruntime on the v2 (Open Inference) protocol: REST, and
+gRPC on --grpc_port.
 
 A CPU stand-in for Triton's ONNX Runtime backend, for bioner's remote-backend tests. Flags make it misbehave on
 purpose: --reject-binary refuses binary tensor data (400), --exit-after N dies on the Nth inference request,
@@ -44,7 +45,9 @@ class OnnxModel(kserve.Model):
             raise InvalidInput("binary tensor data is not supported by this server")
         feeds = {tensor.name: tensor.as_numpy() for tensor in payload.inputs}
         (logits,) = self.session.run(["logits"], feeds)
-        output = InferOutput(name="logits", shape=list(logits.shape), datatype="FP32", data=logits)
+        output = InferOutput(name="logits", shape=list(logits.shape), datatype="FP32")
+        # Raw bytes for binary REST answers and gRPC (which asks for binary outputs), a list for JSON answers.
+        output.set_data_from_numpy(logits, binary_data=bool(payload.use_binary_outputs))
         return InferResponse(response_id=payload.id, model_name=self.name, infer_outputs=[output], use_binary_outputs=payload.use_binary_outputs)
 
 
@@ -55,4 +58,4 @@ if __name__ == "__main__":
     parser.add_argument("--exit-after", type=int, default=0)
     parser.add_argument("--rename-input", action="append", default=[])
     args, _ = parser.parse_known_args()
-    kserve.ModelServer(http_port=args.http_port, enable_grpc=False).start([OnnxModel(args.model_name, args.graph, args)])
+    kserve.ModelServer(http_port=args.http_port, grpc_port=args.grpc_port, enable_grpc=True).start([OnnxModel(args.model_name, args.graph, args)])

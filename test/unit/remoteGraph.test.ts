@@ -62,7 +62,8 @@ test('every request carries the Authorization header; 429 and 503 are retried, t
   const output = await graph.run(ids(2, 3), new BigInt64Array(6).fill(1n), 2, 3);
   assert.deepEqual(Array.from(output.logits), [0, 1, 2, 3, 4, 5]);
   assert.deepEqual(output.dims, [2, 3, 1]);
-  assert.deepEqual(graph.stats, { requests: 3, retries: 2, binary: true });
+  assert.deepEqual(graph.stats, { requests: 3, retries: 2 });
+  assert.equal(graph.transportDescription, 'REST, binary tensors');
   assert.ok(seen.every((request) => request.authorization === 'Bearer secret'), JSON.stringify(seen));
 });
 

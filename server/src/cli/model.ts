@@ -20,7 +20,7 @@ export async function loadEngine(values: Record<string, string | undefined>, fla
   const workers = positiveInteger(values, 'workers');
   const threads = positiveInteger(values, 'threads');
   const heads = values.heads?.split(',').map((name) => name.trim());
-  const remote = remoteGraphFromArgs(values, dir);
+  const remote = remoteGraphFromArgs(values);
   const engine = await NerEngine.load(dir, { device, workers, threads, preferQuantized: flags.has('quantized'), heads, graph: remote?.connect });
   const graph = remote?.graph();
   if (graph) remoteGraphs.set(engine, graph);

@@ -12,7 +12,7 @@ import { Cancelled } from './cancelled';
 import { loadModelFolder, ModelFolderError, type Head, type ModelFolder } from './modelFolder';
 import { bestWindowPerWord, SubwordEncoder, type Window } from './subwords';
 import { decode, decodeArgmax, TransitionMask, type Crf } from './viterbi';
-import { GraphUnavailable, type Graph } from './graph';
+import { GraphUnavailable, InferenceServerError, type Graph } from './graph';
 import { WorkerPool } from './workerPool';
 import type { Device } from './workerProtocol';
 
@@ -153,7 +153,8 @@ export class NerEngine {
     try {
       dims = (await this.graph.run(BigInt64Array.from(ids, BigInt), new BigInt64Array(ids.length).fill(1n), 1, ids.length)).dims;
     } catch (error) {
-      if (error instanceof GraphUnavailable) throw error;
+      // A server's failure is not the folder's: it says so itself.
+      if (error instanceof GraphUnavailable || error instanceof InferenceServerError) throw error;
       throw new ModelFolderError(this.folder.dir, [
         `the graph rejects token id ${this.encoder.largestId}, the largest in tokenizer.json (is the tokenizer of another model, with more pieces than the graph's embedding?): ${(error as Error).message.split('\n')[0]}`,
       ]);

@@ -16,3 +16,6 @@ export interface Graph {
 
 /** Inference failed for want of a runner (workers died, the server went away), not because of what the graph said. */
 export class GraphUnavailable extends Error {}
+
+/** An inference server refused or failed a request, or answered with something other than the logits asked for. */
+export class InferenceServerError extends Error {}

@@ -1,16 +1,27 @@
 /**
- * The engine's graph run by an Open Inference Protocol (KServe v2) REST server: Triton, KServe, MLServer… Only the
- * model's int64 inputs and float logits travel; tokenization, windowing, decoding and caching stay with the engine.
- * Binary tensors by default, JSON when the server refuses them; a bounded number of requests in flight, each with a
- * timeout, retried with backoff when the server is unreachable, overloaded or failing (never on a 4xx).
+ * The engine's graph run by an Open Inference Protocol (KServe v2) server: Triton, KServe, MLServer… over REST or
+ * gRPC. Only the model's int64 inputs and float logits travel; tokenization, windowing, decoding and caching stay with
+ * the engine. A bounded number of requests in flight, each with a timeout, retried with backoff when the server is
+ * unreachable, overloaded or failing (never when it refuses the request itself).
  */
+import * as path from 'node:path';
+import { readGraphSignature } from '../serving/graphSignature';
+import { defaultServingName } from '../serving/servingName';
 import { Cancelled } from './cancelled';
-import { GraphUnavailable, type Graph, type GraphOutput } from './graph';
-import { decodeLogits, encodeRequest, HEADER_LENGTH, type NamedInput } from './inferenceTensors';
+import { GraphUnavailable, InferenceServerError, type Graph, type GraphOutput } from './graph';
+import { GrpcTransport } from './grpcTransport';
+import type { NamedInput } from './inferenceTensors';
+import { NoAnswer, ServerRefused, type InferenceTransport, type Protocol } from './inferenceTransport';
+import type { ModelFolder } from './modelFolder';
+import { RestTransport } from './restTransport';
 
 export interface RemoteGraphOptions {
-  /** The server's base URL, e.g. http://127.0.0.1:8000. */
+  /** The server's base URL, e.g. http://127.0.0.1:8000 (REST) or http://127.0.0.1:8001 (gRPC). */
   endpoint: string;
+  /** Default 'rest'. */
+  protocol?: Protocol;
+  /** REST only: JSON tensors from the start instead of binary ones. */
+  jsonTensors?: boolean;
   modelName: string;
   /** The input names the model folder's graph takes (all int64): the served model must take the same. */
   inputNames: readonly string[];
@@ -19,7 +30,7 @@ export interface RemoteGraphOptions {
   /** Rows per request: larger batches are split (a server refuses more than its max batch size). */
   maxBatch?: number;
   timeoutMs?: number;
-  /** Retries of a request that found no server, a 5xx or a 429. */
+  /** Retries of a request that got no answer or a transient refusal (HTTP 5xx or 429, their gRPC statuses). */
   retries?: number;
   /** The first retry waits this long, doubling each time. */
   backoffMs?: number;
@@ -30,28 +41,18 @@ export interface RemoteGraphOptions {
 export interface RemoteStats {
   requests: number;
   retries: number;
-  /** Whether tensors travel as binary data (false once the server refused it). */
-  binary: boolean;
 }
 
-const DEFAULTS = { concurrency: 4, maxBatch: 64, timeoutMs: 60_000, retries: 3, backoffMs: 200 };
+/** Where a model folder's graph is served: the model's name defaults to the one export-serving gives the folder. */
+export type InferenceServer = Omit<RemoteGraphOptions, 'inputNames' | 'modelName'> & { modelName?: string };
 
-/** An HTTP answer that is not a success, with the server's error message. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly detail: string,
-    request: string,
-  ) {
-    super(`${request} answered ${status}: ${detail}`);
-  }
-}
+const DEFAULTS = { protocol: 'rest' as Protocol, jsonTensors: false, concurrency: 4, maxBatch: 64, timeoutMs: 60_000, retries: 3, backoffMs: 200 };
 
 export class RemoteGraph implements Graph {
   readonly ready: { device: string };
-  readonly stats: RemoteStats = { requests: 0, retries: 0, binary: true };
+  readonly stats: RemoteStats = { requests: 0, retries: 0 };
   private readonly options: Required<Omit<RemoteGraphOptions, 'authorization'>> & Pick<RemoteGraphOptions, 'authorization'>;
-  private readonly base: string;
+  private readonly transport: InferenceTransport;
   /** The served model's inputs, in its order. */
   private inputs: string[] = [];
   private inFlight = 0;
@@ -61,15 +62,33 @@ export class RemoteGraph implements Graph {
 
   private constructor(options: RemoteGraphOptions) {
     this.options = { ...DEFAULTS, ...options };
-    this.base = options.endpoint.replace(/\/+$/, '');
-    this.ready = { device: `${this.base} (model ${options.modelName})` };
+    const { endpoint, protocol, authorization, jsonTensors } = this.options;
+    this.transport = protocol === 'grpc' ? new GrpcTransport(endpoint, authorization) : new RestTransport(endpoint, authorization, !jsonTensors);
+    this.ready = { device: `${endpoint.replace(/\/+$/, '')} (model ${options.modelName}, ${protocol === 'grpc' ? 'gRPC' : 'REST'})` };
   }
 
   /** Connects once the server is ready and serves the model with the model folder's inputs; a clear error otherwise. */
   static async connect(options: RemoteGraphOptions): Promise<RemoteGraph> {
     const graph = new RemoteGraph(options);
-    await graph.checkServer();
+    try {
+      await graph.checkServer();
+    } catch (error) {
+      graph.transport.close();
+      throw error;
+    }
     return graph;
+  }
+
+  /** Connects to the server that serves a model folder's graph, which must take the inputs the folder's graph takes. */
+  static async forFolder(folder: ModelFolder, server: InferenceServer): Promise<RemoteGraph> {
+    const { inputs } = await readGraphSignature(folder.onnxPath);
+    const modelName = server.modelName || defaultServingName(path.basename(path.resolve(folder.dir)));
+    return RemoteGraph.connect({ ...server, modelName, inputNames: inputs.map((input) => input.name) });
+  }
+
+  /** How tensors travel now (binary tensors may have turned to JSON). */
+  get transportDescription(): string {
+    return this.transport.description;
   }
 
   async run(inputIds: BigInt64Array, attentionMask: BigInt64Array, batch: number, sequence: number, isCancelled?: () => boolean): Promise<GraphOutput> {
@@ -89,48 +108,46 @@ export class RemoteGraph implements Graph {
 
   async dispose(): Promise<void> {
     this.closed = true;
+    this.transport.close();
   }
 
   private async checkServer(): Promise<void> {
-    const where = `the inference server at ${this.base}`;
+    const where = `the inference server at ${this.options.endpoint}`;
+    const { modelName: name, timeoutMs } = this.options;
     try {
-      await this.request('GET', '/v2/health/ready');
+      await this.withRetries(() => this.transport.serverReady(timeoutMs));
     } catch (error) {
-      throw error instanceof HttpError ? new Error(`${where} is not ready (${error.status}: ${error.detail})`) : error;
+      throw error instanceof ServerRefused ? new Error(`${where} is not ready (${error.status}: ${error.detail})`) : error;
     }
-    const name = this.options.modelName;
-    let metadata: { inputs?: { name: string; datatype: string }[]; outputs?: { name: string; datatype: string }[] };
+    let metadata;
     try {
-      metadata = JSON.parse(new TextDecoder().decode((await this.request('GET', `/v2/models/${encodeURIComponent(name)}`)).body));
+      metadata = await this.withRetries(() => this.transport.modelMetadata(name, timeoutMs));
     } catch (error) {
-      if (error instanceof HttpError && error.status === 404) throw new Error(`${where} serves no model '${name}' (404: ${error.detail})`);
-      throw error instanceof HttpError ? new Error(`${where} gave no metadata for '${name}' (${error.status}: ${error.detail})`) : error;
+      if (error instanceof ServerRefused && error.notFound) throw new Error(`${where} serves no model '${name}' (${error.status}: ${error.detail})`);
+      throw error instanceof ServerRefused ? new Error(`${where} gave no metadata for '${name}' (${error.status}: ${error.detail})`) : error;
     }
-    const served = (metadata.inputs ?? []).map((input) => `${input.name} (${input.datatype})`).sort();
+    const served = metadata.inputs.map((input) => `${input.name} (${input.datatype})`).sort();
     const expected = this.options.inputNames.map((input) => `${input} (INT64)`).sort();
     if (served.join() !== expected.join()) {
       throw new Error(`${where} serves '${name}' with inputs ${served.join(', ') || '(none)'}, but the model folder's graph takes ${expected.join(', ')}: is it another model?`);
     }
-    const logits = metadata.outputs?.find((output) => output.name === 'logits');
+    const logits = metadata.outputs.find((output) => output.name === 'logits');
     if (!logits || logits.datatype !== 'FP32') throw new Error(`${where} serves '${name}' without an FP32 output 'logits'`);
-    this.inputs = (metadata.inputs ?? []).map((input) => input.name);
+    this.inputs = metadata.inputs.map((input) => input.name);
   }
 
-  /** One infer request, in binary, or in JSON once the server refused binary. */
   private async infer(inputIds: BigInt64Array, attentionMask: BigInt64Array, batch: number, sequence: number): Promise<GraphOutput> {
     // Feed what the served graph declares: BERT-likes add token_type_ids (zeros for one segment).
     const data: Record<string, () => BigInt64Array> = { input_ids: () => inputIds, attention_mask: () => attentionMask, token_type_ids: () => new BigInt64Array(inputIds.length) };
     const inputs: NamedInput[] = this.inputs.map((name) => ({ name, data: data[name]() }));
-    const path = `/v2/models/${encodeURIComponent(this.options.modelName)}/infer`;
-    const send = (binary: boolean) => this.request('POST', path, encodeRequest(String(this.nextId++), inputs, [batch, sequence], binary));
+    const id = String(this.nextId++);
     try {
-      const reply = await send(this.stats.binary);
-      return decodeLogits(reply.body, reply.headerLength);
+      return await this.withRetries(() => {
+        this.stats.requests++;
+        return this.transport.infer(this.options.modelName, id, inputs, [batch, sequence], this.options.timeoutMs);
+      });
     } catch (error) {
-      if (!this.stats.binary || !refusesBinary(error)) throw error;
-      this.stats.binary = false;
-      const reply = await send(false);
-      return decodeLogits(reply.body, reply.headerLength);
+      throw error instanceof GraphUnavailable ? error : new InferenceServerError((error as Error).message);
     }
   }
 
@@ -150,52 +167,21 @@ export class RemoteGraph implements Graph {
     }
   }
 
-  /** An HTTP request, retried with exponential backoff while there is no answer, a 5xx or a 429. */
-  private async request(method: string, path: string, payload?: { body: Uint8Array | string; headers: Record<string, string> }): Promise<{ body: Uint8Array; headerLength: string | null }> {
-    const headers: Record<string, string> = { ...payload?.headers, ...(this.options.authorization ? { Authorization: this.options.authorization } : {}) };
+  /** A call, tried again with exponential backoff while it gets no answer or a transient refusal. */
+  private async withRetries<T>(call: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      if (method === 'POST') this.stats.requests++;
-      let failure: Error;
       try {
-        const response = await fetch(this.base + path, { method, headers, body: payload?.body, signal: AbortSignal.timeout(this.options.timeoutMs) });
-        const body = new Uint8Array(await response.arrayBuffer());
-        if (response.ok) return { body, headerLength: response.headers.get(HEADER_LENGTH) };
-        failure = new HttpError(response.status, errorText(body), `the inference server at ${this.base} ${method} ${path}`);
-        if (response.status < 500 && response.status !== 429) throw failure;
+        return await call();
       } catch (error) {
-        if (error instanceof HttpError && error.status < 500 && error.status !== 429) throw error;
-        failure = error instanceof HttpError ? error : new GraphUnavailable(`the inference server at ${this.base} did not answer ${method} ${path}: ${networkReason(error as Error, this.options.timeoutMs)}`);
-      }
-      if (attempt >= this.options.retries || this.closed) {
-        const message = `${failure.message} (after ${attempt} retries)`;
-        throw failure instanceof HttpError ? new Error(message) : new GraphUnavailable(message);
+        const transient = error instanceof NoAnswer || (error instanceof ServerRefused && error.retryable);
+        if (!transient) throw error;
+        if (attempt >= this.options.retries || this.closed) {
+          const message = `${error.message} (after ${attempt} retries)`;
+          throw error instanceof NoAnswer ? new GraphUnavailable(message) : new Error(message);
+        }
       }
       this.stats.retries++;
       await new Promise((resolve) => setTimeout(resolve, this.options.backoffMs * 2 ** attempt));
     }
   }
-}
-
-/** Whether a failed request says that the server does not take binary tensor data. */
-function refusesBinary(error: unknown): boolean {
-  return error instanceof HttpError && (error.status === 415 || (error.status === 400 && /binary|inference-header/i.test(error.detail)));
-}
-
-/** The server's error message: the v2 protocol's `{"error": …}`, else the body's first line. */
-function errorText(body: Uint8Array): string {
-  const text = new TextDecoder().decode(body);
-  try {
-    const parsed = JSON.parse(text) as { error?: unknown };
-    if (typeof parsed.error === 'string') return parsed.error;
-  } catch {
-    // Not JSON: the text itself.
-  }
-  return text.split('\n')[0].slice(0, 300) || '(no message)';
-}
-
-/** Why fetch got no answer: a timeout, or the socket error (connection refused, reset…). */
-function networkReason(error: Error, timeoutMs: number): string {
-  if (error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
-  const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? error.message;
 }
