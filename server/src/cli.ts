@@ -23,6 +23,9 @@ Usage:
       Per corpus: sentences, tokens and entities per split and type, lengths, leakage and memorization.
   bioner annotate FILE [--model DIR] [--format ${ANNOTATE_FORMATS.enum.join('|')}] [--input ${INPUT_KINDS.join('|')}] [--output FILE] [--endpoint URL …]
       Tags a BIO file (predicted tag appended as the last column) or prose (one sentence per line in jsonl).
+  bioner annotate FILES|DIRS… --out DIR [--shard-size N] [--force] [--format F] [--input I] [--model DIR] [--endpoint URL …]
+      Tags BIO, .txt/.md files and JSONL documents ({"text", "id"?}) into DIR under their own paths, each output
+      written whole; a rerun skips the outputs already there (--force redoes all). Exits 1 when input was skipped.
   bioner eval GOLD [--pred FILE | --model DIR] [--endpoint URL …] [--json]
       Strict and relaxed entity P/R/F1: overall, per type and per entity length (1, 2, >=3 tokens).
   bioner review FILES… [--model DIR | --folds K [--fold-minutes N] [--python PATH]] [--types T[,T…]] [--scoring self-confidence|normalized-margin] [--limit N] [--json]
