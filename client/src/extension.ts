@@ -8,6 +8,7 @@ import { registerConvertCommands } from './commands/convert';
 import { registerConvertFormat } from './commands/convertFormat';
 import { registerEvaluateModel } from './commands/evaluateModel';
 import { registerFineTune } from './commands/fineTune';
+import { registerInferenceToken } from './commands/inferenceToken';
 import { registerReloadModel } from './commands/reloadModel';
 import { registerReviewLabelIssues } from './commands/reviewLabelIssues';
 import { registerSelectModel } from './commands/selectModel';
@@ -43,6 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     registerTreatAsBio(),
     registerSelectModel(),
     registerReloadModel(client),
+    ...registerInferenceToken(context, client),
     registerShowCorpusStatistics(client, context.extensionUri),
     registerEvaluateModel(client, context.extensionUri),
     registerReviewLabelIssues(client),

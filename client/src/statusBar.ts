@@ -15,7 +15,8 @@ export class ModelStatusBar implements vscode.Disposable {
     const speed = status.tokensPerSecond ? ` · ${status.tokensPerSecond.toLocaleString('en-US')} tok/s` : '';
     switch (status.state) {
       case 'ready':
-        this.item.text = `$(beaker) ${status.model} · ${status.device}${speed}`;
+        // Text leaves the machine: the status bar says so, and where.
+        this.item.text = status.remote ? `$(cloud-upload) ${status.model} · ${hostOf(status.remote)}${speed}` : `$(beaker) ${status.model} · ${status.device}${speed}`;
         this.item.backgroundColor = status.message ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
         break;
       case 'loading':
@@ -29,7 +30,12 @@ export class ModelStatusBar implements vscode.Disposable {
         break;
     }
     const tooltip = new vscode.MarkdownString(
-      [`**BioNER** — model ${status.model ?? '(none)'}${status.device ? ` on ${status.device}` : ''}${speed}`, status.message ?? '', 'Click to choose a model folder.']
+      [
+        `**BioNER** — model ${status.model ?? '(none)'}${status.device ? ` on ${status.device}` : ''}${speed}`,
+        status.remote ? `The token ids of open documents are sent to **${status.remote}** for inference (\`bioner.inference.endpoint\`).` : '',
+        status.message ?? '',
+        'Click to choose a model folder.',
+      ]
         .filter(Boolean)
         .join('\n\n'),
     );
@@ -40,4 +46,9 @@ export class ModelStatusBar implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** "gpu-server:8000" of "http://gpu-server:8000/": short enough for the status bar. */
+function hostOf(endpoint: string): string {
+  return URL.canParse(endpoint) ? new URL(endpoint).host : endpoint;
 }

@@ -26,9 +26,17 @@ export interface ModelStatus {
   tokensPerSecond?: number;
   /** What went wrong, or why the requested device was not used. */
   message?: string;
+  /** The inference server (bioner.inference.endpoint) that the documents' token ids are sent to, while it is used. */
+  remote?: string;
 }
 /** Server → client notification: the model's state, for the status bar. */
 export const MODEL_STATUS_NOTIFICATION = new NotificationType<ModelStatus>('bioner/modelStatus');
+
+/**
+ * Client → server notification: the Authorization header for bioner.inference.endpoint, from VS Code's secret storage
+ * (null: none; the server's BIONER_INFERENCE_AUTH then applies). Never a setting, so never in a file.
+ */
+export const INFERENCE_AUTHORIZATION_NOTIFICATION = new NotificationType<{ authorization: string | null }>('bioner/inferenceAuthorization');
 
 /** Client → server request: reload the model (after fine-tuning or when the folder changed on disk). */
 export const RELOAD_MODEL_REQUEST = new RequestType0<void, void>('bioner/reloadModel');

@@ -14,6 +14,7 @@ import {
   CORPUS_STATISTICS_REQUEST,
   EVALUATE_FILE_REQUEST,
   FILE_TOO_LARGE_NOTIFICATION,
+  INFERENCE_AUTHORIZATION_NOTIFICATION,
   LABEL_ISSUES_REQUEST,
   LANGUAGE_ID,
   MODEL_STATUS_NOTIFICATION,
@@ -324,6 +325,7 @@ connection.onDidChangeConfiguration((params) => {
 });
 
 connection.onRequest(RELOAD_MODEL_REQUEST, () => models.reload());
+connection.onNotification(INFERENCE_AUTHORIZATION_NOTIFICATION, ({ authorization }) => models.setAuthorization(authorization ?? undefined));
 
 
 /** The report views' figures and the review's items: corpus statistics of a file's folder, the model scored on a file, its likely label errors. */

@@ -1,12 +1,21 @@
-/** Holds the NER engine the settings ask for, reloads it when they change, and reports its state. */
+/**
+ * Holds the NER engine the settings ask for, reloads it when they change, and reports its state. With
+ * `bioner.inference.endpoint`, the graph runs on that server; when it cannot be reached, at load or later, the local
+ * model takes over until the settings change or the model is reloaded, and the status says so.
+ */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BionerSettings } from '@common/settings';
 import type { ModelStatus } from '@common/protocol';
 import { Cancelled } from '../core/ner/cancelled';
-import { NerEngine } from '../core/ner/engine';
+import { NerEngine, type EngineOptions } from '../core/ner/engine';
 import { chooseTypes } from '../core/ner/entityTypes';
-import { DEFAULT_MODEL_DIR, ModelFolderError } from '../core/ner/modelFolder';
+import { GraphUnavailable, InferenceServerError, type Graph } from '../core/ner/graph';
+import { DEFAULT_MODEL_DIR, ModelFolderError, type ModelFolder } from '../core/ner/modelFolder';
+import { RemoteGraph, type InferenceServer } from '../core/ner/remoteGraph';
+
+/** The Authorization header for the inference server when the client sends none: from the server's environment. */
+const AUTH_VARIABLE = 'BIONER_INFERENCE_AUTH';
 
 export class ModelService {
   private engine?: NerEngine;
@@ -17,6 +26,10 @@ export class ModelService {
   private disposed = false;
   /** Why some of `bioner.entityTypes` are not shown, while the engine that said so is loaded. */
   private typesWarning?: string;
+  /** The client's token for the inference server (VS Code's secret storage), else the environment's. */
+  private authorization = process.env[AUTH_VARIABLE] || undefined;
+  /** Why the inference server is not used until the next reload or change of settings, when it failed. */
+  private serverDown?: string;
   status: ModelStatus = { state: 'none' };
 
   constructor(
@@ -30,8 +43,10 @@ export class ModelService {
   get(settings: BionerSettings): Promise<NerEngine | undefined> {
     if (this.disposed) return Promise.resolve(undefined);
     const dir = settings.modelPath || DEFAULT_MODEL_DIR;
-    const key = JSON.stringify([dir, settings.device, settings.workers, settings.threads, settings.useQuantized]);
+    const server = this.inferenceServer(settings);
+    const key = JSON.stringify([dir, settings.device, settings.workers, settings.threads, settings.useQuantized, server]);
     if (key !== this.key || !this.loading) {
+      if (key !== this.key) this.serverDown = undefined;
       this.key = key;
       this.loading = this.load(dir, settings, ++this.generation);
     }
@@ -40,6 +55,7 @@ export class ModelService {
 
   /** Forgets the loaded engine, so that the next request loads the folder again (e.g. after fine-tuning). */
   async reload(): Promise<void> {
+    this.serverDown = undefined;
     this.loading = undefined;
     this.key = '';
     this.generation++;
@@ -59,8 +75,24 @@ export class ModelService {
   }
 
   private readyMessage(engine: NerEngine): string | undefined {
-    const parts = [engine.fallbackReason && `Running on the CPU: ${engine.fallbackReason}`, this.typesWarning].filter(Boolean);
+    const parts = [this.serverDown, engine.fallbackReason && `Running on the CPU: ${engine.fallbackReason}`, this.typesWarning].filter(Boolean);
     return parts.length > 0 ? parts.join('\n') : undefined;
+  }
+
+  /** The client's token for the inference server (undefined: the environment's); the next request uses it. */
+  setAuthorization(authorization: string | undefined): void {
+    const value = authorization || process.env[AUTH_VARIABLE] || undefined;
+    if (value === this.authorization) return;
+    this.authorization = value;
+    this.onEngineChanged();
+  }
+
+  /** The server `bioner.inference.endpoint` names, or undefined when the model runs here. */
+  private inferenceServer(settings: BionerSettings): InferenceServer | undefined {
+    const endpoint = settings['inference.endpoint'].trim();
+    if (!endpoint) return undefined;
+    const { 'inference.protocol': protocol, 'inference.modelName': modelName, 'inference.concurrency': concurrency } = settings;
+    return { endpoint, protocol, modelName, concurrency, authorization: this.authorization };
   }
 
   /** After inference, so that the status bar shows the measured speed. */
@@ -75,15 +107,17 @@ export class ModelService {
       return undefined;
     }
     this.update({ state: 'loading', model: path.basename(dir) });
+    const local: EngineOptions = {
+      device: settings.device,
+      workers: settings.workers,
+      threads: settings.threads,
+      preferQuantized: settings.useQuantized,
+      onWorkerExit: (message) => this.log(`${message} (model ${dir})`),
+    };
+    const server = this.serverDown ? undefined : this.inferenceServer(settings);
     let engine: NerEngine;
     try {
-      engine = await NerEngine.load(dir, {
-        device: settings.device,
-        workers: settings.workers,
-        threads: settings.threads,
-        preferQuantized: settings.useQuantized,
-        onWorkerExit: (message) => this.log(`${message} (model ${dir})`),
-      });
+      engine = server ? await this.loadOnServer(dir, local, server, generation) : await NerEngine.load(dir, local);
     } catch (error) {
       if (generation !== this.generation) throw new Cancelled();
       const message = error instanceof ModelFolderError ? error.message : `Cannot load the model in ${dir}: ${(error as Error).message}`;
@@ -97,8 +131,33 @@ export class ModelService {
     }
     await this.replace(engine);
     this.typesWarning = undefined;
-    this.update({ state: 'ready', model: engine.folder.name, device: engine.device, message: this.readyMessage(engine) });
+    const remote = server && !this.serverDown ? server.endpoint : undefined;
+    this.update({ state: 'ready', model: engine.folder.name, device: engine.device, remote, message: this.readyMessage(engine) });
     return engine;
+  }
+
+  /** The engine with its graph on the server; the local one when the server cannot be used (the folder's faults pass). */
+  private async loadOnServer(dir: string, local: EngineOptions, server: InferenceServer, generation: number): Promise<NerEngine> {
+    const graph = async (folder: ModelFolder) =>
+      new WatchedGraph(await RemoteGraph.forFolder(folder, server), (reason) => this.serverLost(server.endpoint, reason, generation));
+    try {
+      return await NerEngine.load(dir, { ...local, graph });
+    } catch (error) {
+      if (error instanceof ModelFolderError || generation !== this.generation) throw error;
+      this.serverDown = `The inference server at ${server.endpoint} cannot be used (${(error as Error).message.split('\n')[0]}): the model runs on this machine. BioNER: Reload Model tries the server again.`;
+      this.log(this.serverDown);
+      return NerEngine.load(dir, local);
+    }
+  }
+
+  /** The server stopped answering mid-session: the local model takes over, and the documents are analysed again. */
+  private serverLost(endpoint: string, reason: string, generation: number): void {
+    if (this.serverDown || generation !== this.generation) return;
+    this.serverDown = `The inference server at ${endpoint} stopped answering (${reason.split('\n')[0]}): the model runs on this machine. BioNER: Reload Model tries the server again.`;
+    this.log(this.serverDown);
+    this.loading = undefined;
+    this.generation++;
+    void this.replace(undefined).then(this.onEngineChanged);
   }
 
   private async replace(engine: NerEngine | undefined): Promise<void> {
@@ -117,5 +176,28 @@ export class ModelService {
     this.disposed = true;
     this.generation++;
     return this.replace(undefined);
+  }
+}
+
+/** A server's graph whose loss (no answer, the server failing) is reported, so that the local model can take over. */
+class WatchedGraph implements Graph {
+  constructor(
+    private readonly graph: Graph,
+    private readonly onLost: (reason: string) => void,
+  ) {}
+
+  get ready(): Graph['ready'] {
+    return this.graph.ready;
+  }
+
+  run(...args: Parameters<Graph['run']>): ReturnType<Graph['run']> {
+    return this.graph.run(...args).catch((error: Error) => {
+      if (error instanceof GraphUnavailable || error instanceof InferenceServerError) this.onLost(error.message);
+      throw error;
+    });
+  }
+
+  dispose(): Promise<void> {
+    return this.graph.dispose();
   }
 }
