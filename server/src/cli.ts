@@ -45,8 +45,10 @@ Usage:
 
 Model options (annotate, eval, review): --device ${SETTINGS.device.enum.join('|')}, --workers N, --threads N, --quantized,
   --heads NAME[,NAME…]
-Remote options (annotate, eval): --endpoint URL runs the graph on an Open Inference Protocol (KServe v2) REST server,
-  with --model-name N, --concurrency K (default 4), --max-batch N (default 64); Authorization from $BIONER_INFERENCE_AUTH
+Remote options (annotate, eval): --endpoint URL runs the graph on an Open Inference Protocol (KServe v2) server, with
+  --protocol rest|grpc (default rest), --tensors binary|json (REST; default binary, JSON when refused), --model-name N,
+  --concurrency K (default 4), --max-batch N (default 64), --timeout S (per request, default 60);
+  Authorization from $BIONER_INFERENCE_AUTH
 S is ${oneOf(SETTINGS.scheme.enum)}; N for --tag-column is the tag's column (-1: the last).
 DIRS are searched for .bio/.iob/.iob2/.bioes/.conll files and .tsv/.txt files that read as BIO. C is
 ${oneOf(CORPUS_SCOPE.enum)}: the files compared as one corpus (default ${CORPUS_SCOPE.default}: those of one folder).`;
