@@ -1,171 +1,244 @@
 /**
- * `bioner annotate|eval --endpoint URL`: the graph run by a real Open Inference Protocol server — KServe's own
- * ModelServer (from PyPI) serving the test model's ONNX graph with onnxruntime (test/support/kserve_onnx_server.py) —
- * gives the local labels word for word and the local scores, in binary and in JSON tensors; a missing model, another
- * model's inputs and a server that dies mid-run end in a clear message.
+ * `bioner annotate|eval --endpoint URL` against real Open Inference Protocol servers on 127.0.0.1, one suite run
+ * against each: KServe's own ModelServer serving the test model's graph with onnxruntime (kserve_onnx_server.py), and
+ * Triton serving the repository `bioner export-serving` wrote (tritonServer.ts). Over REST with binary and with JSON
+ * tensors and over gRPC the labels and confidences are the local ones word for word, and so are the scores; an
+ * unknown model and a batch over the server's limit end in the server's own reason; a server killed in the middle of a
+ * corpus run ends it with only whole outputs, and once the server is back the rerun resumes to the local outputs byte
+ * for byte. Then KServe alone: binary tensors refused, another model's inputs, no server at all.
  */
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { installPeer, isUnreachable, venvPython } from '../../bench/peerVenv';
-import { EXCERPTS, ROOT, TEST_MODEL } from '../support/fixtures';
-import { SERVING_VENV } from '../support/servingVenv';
+import { EXCERPTS, TEST_MODEL } from '../support/fixtures';
+import {
+  freePort,
+  KSERVE,
+  runBioner,
+  SERVED_TEST_MODEL,
+  startKServe,
+  TRANSPORTS,
+  unavailable,
+  type CliRun,
+  type InferenceServerUnderTest,
+  type RunningServer,
+  type ServerKind,
+} from '../support/inferenceServers';
+import { TRITON } from '../support/tritonServer';
 
-const SERVER_SCRIPT = path.join(ROOT, 'test', 'support', 'kserve_onnx_server.py');
 const [BC5CDR] = EXCERPTS;
-/** The name `bioner` gives the model by default: its folder's, as export-serving names it. */
-const MODEL_NAME = 'model';
+/** The excerpt's sentences in this many BIO files: a corpus run long enough to be killed in its middle. */
+const CORPUS_FILES = 10;
+/** The protocol of each corpus run whose server is killed under it, in order; a last run then completes the corpus. */
+const KILLED_RUNS = ['rest', 'grpc'] as const;
+/** A run whose server died gives up after 3 retries, 200, 400 and 800 ms apart: seconds, far under this. */
+const GIVES_UP_MS = 30_000;
 
-interface Server {
-  /** REST */
-  url: string;
-  grpc: string;
-  process: ChildProcess;
-}
+const work = mkdtempSync(path.join(tmpdir(), 'bioner-remote-'));
+const corpus = writeCorpus(path.join(work, 'corpus'));
+after(() => rmSync(work, { recursive: true, force: true }));
 
-const servers: ChildProcess[] = [];
-let unreachable: string | undefined;
-/** The model served as it is, with binary tensors refused, and under another input name. */
-let plain: Server;
-let jsonOnly: Server;
-let renamed: Server;
+const annotate = (...args: string[]) => runBioner('annotate', BC5CDR, '--model', TEST_MODEL, '--format', 'jsonl', ...args);
+const evaluate = (...args: string[]) => runBioner('eval', BC5CDR, '--model', TEST_MODEL, '--json', ...args);
+const annotateCorpus = (out: string, ...args: string[]) => runBioner('annotate', corpus, '--out', out, '--model', TEST_MODEL, ...args);
 
-before(async () => {
-  const failure = installPeer(SERVING_VENV);
-  if (failure && !isUnreachable(failure)) throw new Error(failure);
-  unreachable = failure && `PyPI is unreachable, so ${SERVING_VENV.name} cannot be installed`;
-  if (unreachable) return;
-  [plain, jsonOnly, renamed] = await Promise.all([serve(), serve('--reject-binary'), serve('--rename-input', 'input_ids=ids')]);
-});
+/** What the model gives on this machine, each made once and compared with every server's. */
+const local = {
+  annotation: once(() => succeeded(annotate())),
+  scores: once(() => succeeded(evaluate())),
+  corpus: once(async () => {
+    const out = path.join(work, 'local');
+    await succeeded(annotateCorpus(out));
+    return filesIn(out);
+  }),
+};
 
-after(() => {
-  for (const server of servers) server.kill('SIGKILL');
-});
+/** How each protocol is asked for, and how the CLI names its requests and the server's refusals. */
+const PROTOCOLS = {
+  rest: {
+    endpoint: TRANSPORTS['REST, binary tensors'],
+    infer: (model: string) => `POST /v2/models/${model}/infer`,
+    notFound: '404',
+    invalid: '400',
+  },
+  grpc: {
+    endpoint: TRANSPORTS['gRPC, raw tensors'],
+    infer: () => 'ModelInfer',
+    notFound: 'NOT_FOUND',
+    invalid: 'INVALID_ARGUMENT',
+  },
+};
 
-/** A port free now on 127.0.0.1 (KServe takes a port number, not 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
+for (const kind of [KSERVE, TRITON]) serverSuite(kind);
+
+/** The shared suite, against one server serving the test model. */
+function serverSuite(kind: ServerKind): void {
+  describe(kind.name, () => {
+    let skip: string | undefined;
+    let server: InferenceServerUnderTest;
+    before(async () => {
+      skip = unavailable(kind.venv);
+      if (!skip) server = await kind.start(SERVED_TEST_MODEL);
     });
-    probe.on('error', reject);
+    after(() => server?.stop());
+    const named = (what: string) => `[${kind.name}] ${what}`;
+    /** The served model by name, in batches it accepts. */
+    const served = () => ['--model-name', server.model.name, '--max-batch', String(server.model.maxBatch)];
+
+    for (const [transport, endpoint] of Object.entries(TRANSPORTS)) {
+      test(named(`${transport}: annotate gives the local labels and confidences word for word`), async (t) => {
+        if (skip) return t.skip(skip);
+        const remote = await annotate(...endpoint(server), ...served());
+        assert.equal(remote.status, 0, `${remote.stderr}\n${server.log().slice(-3000)}`);
+        assert.equal(remote.stdout.split('\n').length, 301, 'one line per sentence');
+        assert.equal(remote.stdout, (await local.annotation()).stdout);
+        assert.match(remote.stderr, new RegExp(`^bioner: remote inference at http://127\\.0\\.0\\.1:\\d+ \\(model ${server.model.name}, (REST|gRPC)\\): \\d+ words/s, \\d+ requests, 0 retries, ${transport}$`, 'm'));
+      });
+    }
+
+    test(named('eval --endpoint gives the local scores'), async (t) => {
+      if (skip) return t.skip(skip);
+      const remote = await evaluate('--endpoint', server.rest, ...served());
+      assert.equal(remote.status, 0, remote.stderr);
+      assert.deepEqual(JSON.parse(remote.stdout), JSON.parse((await local.scores()).stdout));
+    });
+
+    test(named("an unknown model: exit 2 and the server's answer, over REST (404) and gRPC (NOT_FOUND)"), async (t) => {
+      if (skip) return t.skip(skip);
+      for (const protocol of Object.values(PROTOCOLS)) {
+        const run = await annotate(...protocol.endpoint(server), '--model-name', 'no-such-model');
+        assert.equal(run.status, 2, run.stderr);
+        const answer = `${protocol.notFound}: ${server.unknownModel('no-such-model')}`;
+        assert.match(run.stderr, new RegExp(`^bioner: the inference server at http://127\\.0\\.0\\.1:\\d+ serves no model 'no-such-model' \\(${literal(answer)}\\)$`, 'm'));
+      }
+    });
+
+    test(named("a batch over the server's max batch size: exit 2 with the server's reason, over REST (400) and gRPC (INVALID_ARGUMENT)"), async (t) => {
+      if (skip) return t.skip(skip);
+      const { name, maxBatch } = server.model;
+      for (const protocol of Object.values(PROTOCOLS)) {
+        const run = await annotate(...protocol.endpoint(server), '--model-name', name, '--max-batch', String(2 * maxBatch));
+        assert.equal(run.status, 2, run.stderr);
+        assert.match(run.stderr, new RegExp(`answered ${protocol.invalid}: .*inference request batch-size must be <= ${maxBatch} for '${name}'$`, 'm'));
+        assert.doesNotMatch(run.stderr, /model folder/);
+      }
+    });
+
+    test(named('killed in the middle of a corpus run, over REST then gRPC: exit 2, only whole outputs; restarted, the rerun resumes to the local outputs byte for byte'), async (t) => {
+      if (skip) return t.skip(skip);
+      const out = path.join(work, `${kind.name}-out`);
+      mkdirSync(out);
+      const expected = await local.corpus();
+      for (const protocol of KILLED_RUNS) {
+        const run = await killedMidRun(server, out, () => annotateCorpus(out, ...PROTOCOLS[protocol].endpoint(server), ...served()));
+        assert.equal(run.status, 2, run.stderr);
+        assert.match(run.stderr, new RegExp(`did not answer ${literal(PROTOCOLS[protocol].infer(server.model.name))}: .+ \\(after 3 retries\\)`));
+        assert.ok(run.afterKillMs < GIVES_UP_MS, `it gives up within seconds, not ${run.afterKillMs} ms`);
+        const written = filesIn(out);
+        assert.ok(written.size > 0, 'an output was written before the kill');
+        for (const [file, text] of written) assert.equal(text, expected.get(file), `${file} is whole`);
+        assert.deepEqual(readdirSync(out).filter((name) => name.endsWith('.tmp')), [], 'no temporary file is left behind');
+        t.diagnostic(`${protocol}: ${written.size} of ${CORPUS_FILES} outputs after the kill; gave up ${run.afterKillMs} ms after it: ${run.stderr.trim().split('\n').at(-1)}`);
+        await server.restart();
+      }
+      const resumed = await annotateCorpus(out, '--endpoint', server.rest, ...served());
+      assert.equal(resumed.status, 0, resumed.stderr);
+      const [, annotated, skipped] = /annotated (\d+) files?, skipped (\d+) /.exec(resumed.stderr) ?? [];
+      assert.ok(Number(skipped) >= KILLED_RUNS.length, `the rerun skips the outputs of the killed runs: ${resumed.stderr}`);
+      assert.equal(Number(annotated) + Number(skipped), CORPUS_FILES);
+      assert.deepEqual(filesIn(out), expected);
+      t.diagnostic(resumed.stderr.trim().split('\n').at(-1) ?? '');
+    });
   });
 }
 
-/** Starts the KServe stand-in with `flags`; resolves once uvicorn says it listens. */
-async function serve(...flags: string[]): Promise<Server> {
-  const [port, grpcPort] = [await freePort(), await freePort()];
-  const graph = path.join(TEST_MODEL, 'onnx', 'model.onnx');
-  const ports = ['--http_port', String(port), '--grpc_port', String(grpcPort)];
-  const child = spawn(venvPython(SERVING_VENV), [SERVER_SCRIPT, '--graph', graph, '--model_name', MODEL_NAME, ...ports, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
-  servers.push(child);
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    // The output is read to the end (not only until ready), so that a full pipe never stalls the server.
-    const read = (chunk: Buffer) => {
-      log += chunk.toString();
-      // gRPC starts first.
-      if (/Uvicorn running on/.test(log)) resolve();
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.on('exit', (code) => reject(new Error(`the KServe server exited (${code}) before it was ready:\n${log.slice(-2000)}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, grpc: `http://127.0.0.1:${grpcPort}`, process: child };
+/**
+ * Starts a run and kills the server (SIGKILL) as soon as the run has written an output into `out`; the run's end, and
+ * how long it took after the kill.
+ */
+async function killedMidRun(server: InferenceServerUnderTest, out: string, start: () => Promise<CliRun>): Promise<CliRun & { afterKillMs: number }> {
+  let written!: () => void;
+  const outputWritten = new Promise<void>((resolve) => (written = resolve));
+  // Outputs appear whole, renamed from hidden temporary files; the run's identity file is hidden too.
+  const watcher = watch(out, (_, name) => name && !name.startsWith('.') && written());
+  const run = start();
+  await Promise.race([outputWritten, run]).finally(() => watcher.close());
+  await server.kill();
+  const killed = Date.now();
+  return { ...(await run), afterKillMs: Date.now() - killed };
 }
 
-/** Runs the built CLI without blocking this process, which reads the servers' output meanwhile. */
-function bioner(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+describe('kserve only', () => {
+  let skip: string | undefined;
+  /** The model served with binary tensors refused, and under another input name; under its folder's name. */
+  let jsonOnly: RunningServer;
+  let renamed: RunningServer;
+  const model = { ...SERVED_TEST_MODEL, name: 'model' };
+  before(async () => {
+    skip = unavailable(KSERVE.venv);
+    if (!skip) [jsonOnly, renamed] = await Promise.all([startKServe(model, '--reject-binary'), startKServe(model, '--rename-input', 'input_ids=ids')]);
   });
+  after(() => Promise.all([jsonOnly?.kill(), renamed?.kill()]));
+
+  test('annotate --endpoint falls back to JSON tensors when the server refuses binary ones; batches split to --max-batch', async (t) => {
+    if (skip) return t.skip(skip);
+    const remote = await annotate('--endpoint', jsonOnly.rest, '--max-batch', '8', '--concurrency', '2');
+    assert.equal(remote.status, 0, remote.stderr);
+    assert.equal(remote.stdout, (await local.annotation()).stdout);
+    assert.match(remote.stderr, /\(model model, REST\): \d+ words\/s, \d+ requests, 0 retries, REST, JSON tensors\n/);
+  });
+
+  test("a served model with other inputs than the model folder's graph: exit 2, both lists of inputs", async (t) => {
+    if (skip) return t.skip(skip);
+    const run = await annotate('--endpoint', renamed.rest);
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /serves 'model' with inputs attention_mask \(INT64\), ids \(INT64\), but the model folder's graph takes attention_mask \(INT64\), input_ids \(INT64\): is it another model\?/);
+  });
+
+  test('no server at the endpoint: exit 2 with the connection error; a bad URL or --concurrency without --endpoint is a usage error', async () => {
+    const none = await annotate('--endpoint', `http://127.0.0.1:${await freePort()}`);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /did not answer GET \/v2\/health\/ready: ECONNREFUSED \(after 3 retries\)/);
+    const badUrl = await annotate('--endpoint', 'localhost:8000');
+    assert.match(badUrl.stderr, /--endpoint: 'localhost:8000' is not an http\(s\) URL/);
+    const stray = await annotate('--concurrency', '2');
+    assert.match(stray.stderr, /--concurrency needs --endpoint URL/);
+  });
+});
+
+/** The excerpt's sentences split into CORPUS_FILES BIO files in `dir`. */
+function writeCorpus(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const sentences = readFileSync(BC5CDR, 'utf8').split(/\n\n+/).filter((block) => block.trim() !== '');
+  const perFile = Math.ceil(sentences.length / CORPUS_FILES);
+  for (let i = 0; i < CORPUS_FILES; i++) {
+    const part = sentences.slice(i * perFile, (i + 1) * perFile);
+    writeFileSync(path.join(dir, `part-${String(i).padStart(2, '0')}.tsv`), part.map((sentence) => `${sentence}\n`).join('\n'));
+  }
+  return dir;
 }
 
-const annotate = (...args: string[]) => bioner('annotate', BC5CDR, '--model', TEST_MODEL, '--format', 'jsonl', ...args);
+/** The visible files in `dir` (the outputs, not the run's identity or temporary files) and their texts. */
+function filesIn(dir: string): Map<string, string> {
+  const names = readdirSync(dir).filter((name) => !name.startsWith('.')).sort();
+  return new Map(names.map((name) => [name, readFileSync(path.join(dir, name), 'utf8')]));
+}
 
-test('annotate --endpoint gives the local labels and confidences word for word, in binary tensors by default', async (t) => {
-  if (unreachable) return t.skip(unreachable);
-  const [local, remote] = await Promise.all([annotate(), annotate('--endpoint', plain.url)]);
-  assert.equal(local.status, 0, local.stderr);
-  assert.equal(remote.status, 0, remote.stderr);
-  assert.equal(remote.stdout.split('\n').length, 301, 'one line per sentence');
-  assert.equal(remote.stdout, local.stdout);
-  assert.match(remote.stderr, /bioner: remote inference at http:\/\/127\.0\.0\.1:\d+ \(model model, REST\): \d+ words\/s, \d+ requests, 0 retries, REST, binary tensors/);
-});
+/** A run that must succeed: what it printed. */
+async function succeeded(run: Promise<CliRun>): Promise<CliRun> {
+  const done = await run;
+  assert.equal(done.status, 0, done.stderr);
+  return done;
+}
 
-test('annotate --endpoint --protocol grpc, and REST with --tensors json, give the local labels and confidences word for word', async (t) => {
-  if (unreachable) return t.skip(unreachable);
-  const [local, grpc, json] = await Promise.all([annotate(), annotate('--endpoint', plain.grpc, '--protocol', 'grpc'), annotate('--endpoint', plain.url, '--tensors', 'json')]);
-  assert.equal(grpc.status, 0, grpc.stderr);
-  assert.equal(grpc.stdout, local.stdout);
-  assert.match(grpc.stderr, /\(model model, gRPC\): \d+ words\/s, \d+ requests, 0 retries, gRPC, raw tensors\n/);
-  assert.equal(json.status, 0, json.stderr);
-  assert.equal(json.stdout, local.stdout);
-  assert.match(json.stderr, /, REST, JSON tensors\n/);
-});
+/** `make`'s promise, made at the first call only. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
 
-test('annotate --endpoint falls back to JSON tensors when the server refuses binary ones; batches split to --max-batch', async (t) => {
-  if (unreachable) return t.skip(unreachable);
-  const [local, remote] = await Promise.all([annotate(), annotate('--endpoint', jsonOnly.url, '--max-batch', '8', '--concurrency', '2')]);
-  assert.equal(remote.status, 0, remote.stderr);
-  assert.equal(remote.stdout, local.stdout);
-  assert.match(remote.stderr, /, REST, JSON tensors\n/);
-});
-
-test('eval --endpoint gives the local scores', async (t) => {
-  if (unreachable) return t.skip(unreachable);
-  const [local, remote] = await Promise.all([bioner('eval', BC5CDR, '--model', TEST_MODEL, '--json'), bioner('eval', BC5CDR, '--model', TEST_MODEL, '--json', '--endpoint', plain.url)]);
-  assert.equal(remote.status, 0, remote.stderr);
-  assert.deepEqual(JSON.parse(remote.stdout), JSON.parse(local.stdout));
-});
-
-test('an unknown model name: exit 2 and the server’s 404, naming --model-name', async (t) => {
-  if (unreachable) return t.skip(unreachable);
-  const run = await annotate('--endpoint', plain.url, '--model-name', 'bc5cdr');
-  assert.equal(run.status, 2);
-  assert.match(run.stderr, /^bioner: the inference server at http:\/\/127\.0\.0\.1:\d+ serves no model 'bc5cdr' \(404: Model with name bc5cdr does not exist\.\)$/m);
-  const overGrpc = await annotate('--endpoint', plain.grpc, '--protocol', 'grpc', '--model-name', 'bc5cdr');
-  assert.equal(overGrpc.status, 2);
-  assert.match(overGrpc.stderr, /^bioner: the inference server at http:\/\/127\.0\.0\.1:\d+ serves no model 'bc5cdr' \(NOT_FOUND: Model with name bc5cdr does not exist\.\)$/m);
-});
-
-test("a served model with other inputs than the model folder's graph: exit 2, both lists of inputs", async (t) => {
-  if (unreachable) return t.skip(unreachable);
-  const run = await annotate('--endpoint', renamed.url);
-  assert.equal(run.status, 2);
-  assert.match(run.stderr, /serves 'model' with inputs attention_mask \(INT64\), ids \(INT64\), but the model folder's graph takes attention_mask \(INT64\), input_ids \(INT64\): is it another model\?/);
-});
-
-test('a server that dies mid-run: exit 2 after the retries, with the reason, not a hang', async (t) => {
-  if (unreachable) return t.skip(unreachable);
-  // It answers the engine's probe and a few batches, then exits as a killed server would.
-  const dying = await serve('--exit-after', '5');
-  const started = Date.now();
-  const run = await annotate('--endpoint', dying.url);
-  assert.equal(run.status, 2, run.stderr);
-  assert.match(run.stderr, /bioner: the inference server at http:\/\/127\.0\.0\.1:\d+ did not answer POST \/v2\/models\/model\/infer: \S+ \(after 3 retries\)/);
-  assert.ok(Date.now() - started < 30_000, 'it gives up within seconds');
-  const dyingGrpc = await serve('--exit-after', '5');
-  const overGrpc = await annotate('--endpoint', dyingGrpc.grpc, '--protocol', 'grpc');
-  assert.equal(overGrpc.status, 2, overGrpc.stderr);
-  assert.match(overGrpc.stderr, /bioner: the inference server at 127\.0\.0\.1:\d+ did not answer ModelInfer: .+ \(after 3 retries\)/);
-});
-
-test('no server at the endpoint: exit 2 with the connection error; a bad URL or --concurrency without --endpoint is a usage error', async () => {
-  const port = await freePort();
-  const none = await annotate('--endpoint', `http://127.0.0.1:${port}`);
-  assert.equal(none.status, 2);
-  assert.match(none.stderr, /did not answer GET \/v2\/health\/ready: ECONNREFUSED \(after 3 retries\)/);
-  const badUrl = await annotate('--endpoint', 'localhost:8000');
-  assert.match(badUrl.stderr, /--endpoint: 'localhost:8000' is not an http\(s\) URL/);
-  const stray = await annotate('--concurrency', '2');
-  assert.match(stray.stderr, /--concurrency needs --endpoint URL/);
-});
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,4 +1,8 @@
-/** The built server under headless Neovim 0.7's LSP client, which declares no refreshes, semantic tokens or inlay hints. */
+/**
+ * The built server under headless Neovim 0.7's LSP client, which declares no refreshes, semantic tokens or inlay hints;
+ * once with the model run by the server, once with bioner.inference.endpoint (from Neovim's `settings`) on a real
+ * tritonserver.
+ */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -6,7 +10,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bio, EXCERPTS, ROOT } from '../support/fixtures';
+import { installPeer, isUnreachable } from '../../bench/peerVenv';
+import { bio, bioner, DEFAULT_MODEL, EXCERPTS, ROOT } from '../support/fixtures';
+import { TRITON_VENV } from '../support/servingVenv';
+import { pythonBackendRepository, startTriton, type Triton } from '../support/tritonServer';
 
 /** Each wait inside Neovim (model load included); the whole run gets a little more than a few of them. */
 const WAIT_MS = 60_000;
@@ -35,27 +42,40 @@ interface Session {
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bioner-neovim-'));
 const workspace = path.join(dir, 'workspace');
-const resultFile = path.join(dir, 'result.json');
-const stderrFile = path.join(dir, 'server-stderr.log');
+/** What one Neovim session left: its result, the server's stderr and Neovim's own output. */
+interface Run {
+  name: string;
+  session: Session;
+  stderrFile: string;
+  nvimOutput: string;
+}
+/** The session with the model run by the server itself, and (when PyPI is reachable) by a tritonserver. */
+let local: Run;
+let remote: Run | undefined;
+let unreachable: string | undefined;
+let triton: Triton | undefined;
 let session: Session;
-let nvimOutput = '';
 
 /** What a failure message needs: how far the session got, why it stopped, and the server's own stderr. */
-function context(): string {
-  const stderr = existsSync(stderrFile) ? readFileSync(stderrFile, 'utf8').trim() : '(no stderr file)';
+function context(run: Omit<Run, 'session'> & { session?: Session } = local): string {
+  const stderr = existsSync(run.stderrFile) ? readFileSync(run.stderrFile, 'utf8').trim() : '(no stderr file)';
   return [
-    `steps: ${session?.steps.join(' → ') || '(none)'}`,
-    `session error: ${session?.error ?? 'none'}`,
-    `server exit: ${JSON.stringify(session?.exit)}`,
-    `requests Neovim answered MethodNotFound: ${JSON.stringify(session?.unanswered_requests)}`,
+    `session: ${run.name}`,
+    `steps: ${run.session?.steps.join(' → ') || '(none)'}`,
+    `session error: ${run.session?.error ?? 'none'}`,
+    `server exit: ${JSON.stringify(run.session?.exit)}`,
+    `requests Neovim answered MethodNotFound: ${JSON.stringify(run.session?.unanswered_requests)}`,
     `server stderr:\n${stderr || '(empty)'}`,
-    `nvim output:\n${nvimOutput.trim() || '(empty)'}`,
+    `nvim output:\n${run.nvimOutput.trim() || '(empty)'}`,
   ].join('\n');
 }
 
 /** Runs the Lua session to its end; kills Neovim's process group (server included) if it overruns. */
-function runNeovim(): Promise<void> {
-  const xdg = (name: string) => path.join(dir, 'xdg', name);
+async function runNeovim(name: string, extraEnv: Record<string, string> = {}): Promise<Run> {
+  const xdg = (kind: string) => path.join(dir, name, 'xdg', kind);
+  const resultFile = path.join(dir, name, 'result.json');
+  const run = { name, stderrFile: path.join(dir, name, 'server-stderr.log'), nvimOutput: '' };
+  mkdirSync(path.join(dir, name));
   const child = spawn('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', `luafile ${path.join(__dirname, 'session.lua').replace(/ /g, '\\ ')}`], {
     cwd: workspace,
     detached: true,
@@ -71,16 +91,17 @@ function runNeovim(): Promise<void> {
       BIONER_SERVER: path.join(ROOT, 'dist', 'server.js'),
       BIONER_WORKSPACE: workspace,
       BIONER_RESULT: resultFile,
-      BIONER_STDERR: stderrFile,
+      BIONER_STDERR: run.stderrFile,
       BIONER_TIMEOUT_MS: String(WAIT_MS),
+      ...extraEnv,
     },
   });
-  child.stdout.on('data', (chunk) => (nvimOutput += chunk));
-  child.stderr.on('data', (chunk) => (nvimOutput += chunk));
-  return new Promise((resolve, reject) => {
+  child.stdout.on('data', (chunk) => (run.nvimOutput += chunk));
+  child.stderr.on('data', (chunk) => (run.nvimOutput += chunk));
+  await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       process.kill(-child.pid!, 'SIGKILL');
-      reject(new Error(`nvim ran past ${RUN_MS} ms\n${context()}`));
+      reject(new Error(`nvim ran past ${RUN_MS} ms\n${context(run)}`));
     }, RUN_MS);
     child.on('error', reject);
     child.on('exit', () => {
@@ -88,6 +109,16 @@ function runNeovim(): Promise<void> {
       resolve();
     });
   });
+  assert.ok(existsSync(resultFile), `the Lua session wrote no result\n${context(run)}`);
+  return { ...run, session: JSON.parse(readFileSync(resultFile, 'utf8')) as Session };
+}
+
+/** A tritonserver serving the default model's exported repository (the graph the server would run itself). */
+async function startDefaultModelServer(): Promise<Triton> {
+  const exported = bioner('export-serving', DEFAULT_MODEL, '--out', path.join(dir, 'exported'));
+  assert.equal(exported.status, 0, exported.stderr);
+  pythonBackendRepository(path.join(dir, 'exported'), path.join(dir, 'repository'));
+  return startTriton(path.join(dir, 'repository'));
 }
 
 before(
@@ -97,13 +128,21 @@ before(
     writeFileSync(path.join(workspace, 'note.md'), NOTE);
     // About 0.6 MB of real sentences: the model's pass over it is still running when the client stops the server.
     writeFileSync(path.join(workspace, 'large.bio'), readFileSync(EXCERPTS[0], 'utf8').repeat(8));
-    await runNeovim();
-    assert.ok(existsSync(resultFile), `the Lua session wrote no result\n${context()}`);
-    session = JSON.parse(readFileSync(resultFile, 'utf8'));
+    local = await runNeovim('local');
+    session = local.session;
+    const failure = installPeer(TRITON_VENV);
+    if (failure && !isUnreachable(failure)) throw new Error(failure);
+    unreachable = failure && `PyPI is unreachable, so ${TRITON_VENV.name} cannot be installed`;
+    if (unreachable) return;
+    triton = await startDefaultModelServer();
+    remote = await runNeovim('remote', { BIONER_ENDPOINT: triton.rest });
   },
-  { timeout: RUN_MS + 10_000 },
+  { timeout: 2 * RUN_MS + 60_000 },
 );
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => {
+  triton?.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test('Neovim opens the files as bio and markdown, from the README filetype mapping', { timeout: 1000 }, () => {
   assert.deepEqual(session.filetypes, { bio: 'bio', markdown: 'markdown' }, context());
@@ -146,5 +185,17 @@ test('the server is still running after the session, then, stopped during a mode
   assert.deepEqual(session.alive, { client_running: true, not_exited: true, process_running: true }, context());
   assert.equal(session.stopped_mid_pass, true, context());
   assert.deepEqual(session.exit, { code: 0, signal: 0, before_stop: false }, context());
-  assert.doesNotMatch(readFileSync(stderrFile, 'utf8'), /terminate called|uncaught|unhandled/i, context());
+  assert.doesNotMatch(readFileSync(local.stderrFile, 'utf8'), /terminate called|uncaught|unhandled/i, context());
+});
+
+test('with the endpoint in Neovim\'s settings, Triton runs the graph: the same hovers, and stopped mid-pass the server exits with 0', { timeout: 5000 }, async (t) => {
+  if (unreachable) return t.skip(unreachable);
+  const run = remote!;
+  assert.equal(run.session.error, undefined, context(run));
+  assert.deepEqual(run.session.hovers, local.session.hovers, context(run));
+  const stats = (await (await fetch(`${triton!.rest}/v2/models/default/stats`)).json()) as { model_stats: { inference_count: number }[] };
+  assert.ok(stats.model_stats[0].inference_count > 0, `Triton ran no inference\n${context(run)}`);
+  assert.equal(run.session.stopped_mid_pass, true, context(run));
+  assert.deepEqual(run.session.exit, { code: 0, signal: 0, before_stop: false }, context(run));
+  assert.doesNotMatch(readFileSync(run.stderrFile, 'utf8'), /terminate called|uncaught|unhandled/i, context(run));
 });

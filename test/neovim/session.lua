@@ -1,12 +1,14 @@
 -- Drives the built BioNER server from Neovim 0.7's own LSP client and writes what it saw as JSON for neovim.test.ts.
 -- Inputs come from the environment: BIONER_NODE, BIONER_SERVER, BIONER_WORKSPACE, BIONER_RESULT, BIONER_STDERR,
--- BIONER_TIMEOUT_MS (each wait's limit). Nothing here sleeps: every wait is vim.wait on a condition, with that limit.
+-- BIONER_TIMEOUT_MS (each wait's limit), and BIONER_ENDPOINT (optional: an inference server, given to the server as
+-- the bioner.inference.endpoint setting). Nothing here sleeps: every wait is vim.wait on a condition, with that limit.
 local function env(name)
   return assert(os.getenv(name), name .. ' is not set')
 end
 local node, server, workspace = env('BIONER_NODE'), env('BIONER_SERVER'), env('BIONER_WORKSPACE')
 local result_path, stderr_path = env('BIONER_RESULT'), env('BIONER_STDERR')
 local timeout = tonumber(os.getenv('BIONER_TIMEOUT_MS') or '60000')
+local endpoint = os.getenv('BIONER_ENDPOINT')
 local bio_path, md_path, large_path = workspace .. '/errors.bio', workspace .. '/note.md', workspace .. '/large.bio'
 
 local result = { steps = {}, publishes = {}, hovers = {} }
@@ -47,6 +49,7 @@ local client_id = vim.lsp.start_client({
   cmd = { 'sh', '-c', 'exec "$0" "$1" --stdio 2>"$2"', node, server, stderr_path },
   cmd_cwd = workspace,
   root_dir = workspace,
+  settings = endpoint and { bioner = { inference = { endpoint = endpoint } } } or {},
   handlers = {
     ['$/progress'] = function(err, params, ctx, config)
       if params.value and params.value.kind == 'begin' then pass_begun = true end
@@ -57,8 +60,10 @@ local client_id = vim.lsp.start_client({
       return vim.lsp.handlers['textDocument/publishDiagnostics'](err, params, ctx, config)
     end,
   },
-  on_init = function()
+  on_init = function(client)
     step('initialized')
+    -- As the README's snippet does: 0.7 does not declare workspace/configuration and sends settings only when told to.
+    client.notify('workspace/didChangeConfiguration', { settings = client.config.settings })
   end,
   on_exit = function(code, signal)
     exit_info = { code = code, signal = signal, before_stop = not stop_requested }

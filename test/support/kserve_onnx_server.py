@@ -2,11 +2,11 @@
 gRPC on --grpc_port.
 
 A CPU stand-in for Triton's ONNX Runtime backend, for bioner's remote-backend tests. Flags make it misbehave on
-purpose: --reject-binary refuses binary tensor data (400), --exit-after N dies on the Nth inference request,
---rename-input OLD=NEW declares a wrong input name in the model metadata.
+purpose: --reject-binary refuses binary tensor data (400), --rename-input OLD=NEW declares a wrong input name in the
+model metadata. --max-batch-size N refuses requests of more than N rows (400, gRPC INVALID_ARGUMENT) in Triton's words,
+as Triton does past the max_batch_size of the model's config.
 """
 import argparse
-import os
 
 import kserve
 import onnxruntime
@@ -27,7 +27,6 @@ class OnnxModel(kserve.Model):
         self.session = onnxruntime.InferenceSession(graph, providers=["CPUExecutionProvider"])
         self.args = args
         self.renamed = dict(pair.split("=", 1) for pair in args.rename_input)
-        self.requests = 0
         self.ready = True
 
     def get_input_types(self):
@@ -37,9 +36,9 @@ class OnnxModel(kserve.Model):
         return [signature(value, {}) for value in self.session.get_outputs()]
 
     async def predict(self, payload: InferRequest, headers=None, response_headers=None):
-        self.requests += 1
-        if self.args.exit_after and self.requests >= self.args.exit_after:
-            os._exit(3)  # as a killed server: the connection drops, no answer
+        rows = payload.inputs[0].shape[0]
+        if rows > self.args.max_batch_size:
+            raise InvalidInput(f"inference request batch-size must be <= {self.args.max_batch_size} for '{self.name}'")
         binary = any(k.lower() == "inference-header-content-length" for k in (headers or {}))
         if self.args.reject_binary and binary:
             raise InvalidInput("binary tensor data is not supported by this server")
@@ -55,7 +54,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(parents=[kserve.model_server.parser])
     parser.add_argument("--graph", required=True)
     parser.add_argument("--reject-binary", action="store_true")
-    parser.add_argument("--exit-after", type=int, default=0)
+    parser.add_argument("--max-batch-size", type=int, default=64)  # export-serving's default
     parser.add_argument("--rename-input", action="append", default=[])
     args, _ = parser.parse_known_args()
     kserve.ModelServer(http_port=args.http_port, grpc_port=args.grpc_port, enable_grpc=True).start([OnnxModel(args.model_name, args.graph, args)])

@@ -2,44 +2,40 @@
  * A real Triton Inference Server on 127.0.0.1 — the tritonserver binary of TRITON_VENV's nvidia-pytriton wheel —
  * serving a repository `bioner export-serving` wrote, with only its backend swapped for triton_onnx_model.py.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT } from './fixtures';
+import { bioner, ROOT } from './fixtures';
+import { freePorts, startServer, underTest, type InferenceServerUnderTest, type RunningServer, type ServedModel, type ServerKind } from './inferenceServers';
 import { TRITON_VENV } from './servingVenv';
+
+// For the tests that start Triton alone and need a port where no server listens.
+export { freePort } from './inferenceServers';
 
 const PYTHON_VERSION = path.basename(TRITON_VENV.python!).replace(/^python/, '');
 const TRITON_DIST = path.join(TRITON_VENV.dir, 'lib', `python${PYTHON_VERSION}`, 'site-packages', 'pytriton', 'tritonserver');
 const TRITONSERVER = path.join(TRITON_DIST, 'bin', 'tritonserver');
 const MODEL_SCRIPT = path.join(ROOT, 'test', 'support', 'triton_onnx_model.py');
-/** Loading the model starts a Python stub that imports onnxruntime: seconds, but a loaded machine may take longer. */
-const READY_TIMEOUT_MS = 120_000;
-const POLL_MS = 100;
 
-export interface Triton {
-  /** The HTTP/REST endpoint, e.g. http://127.0.0.1:8000. */
-  rest: string;
-  /** The gRPC endpoint as `--endpoint URL --protocol grpc` takes it, e.g. http://127.0.0.1:8001. */
-  grpc: string;
-  /** Stops the server as SIGTERM does (in-flight requests finish, models unload); resolves once it has exited. */
-  stop(): Promise<void>;
-  /** Kills the server at once (SIGKILL), as a crash would. */
-  kill(): void;
-  /** Everything it has printed so far. */
-  log(): string;
-}
+export type Triton = RunningServer;
 
-/** A port free now on 127.0.0.1 (Triton, like KServe, takes a port number, not 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
+export const TRITON: ServerKind = { name: 'triton', venv: TRITON_VENV, start: servedByTriton };
+
+/** `model` exported by `bioner export-serving`, as a user would, and served by Triton from a folder removed at the end. */
+async function servedByTriton(model: ServedModel): Promise<InferenceServerUnderTest> {
+  const work = mkdtempSync(path.join(tmpdir(), 'bioner-triton-'));
+  const cleanUp = () => rmSync(work, { recursive: true, force: true });
+  try {
+    const exported = path.join(work, 'exported');
+    const run = bioner('export-serving', model.folder, '--out', exported, '--name', model.name, '--max-batch', String(model.maxBatch));
+    if (run.status !== 0) throw new Error(`bioner export-serving failed: ${run.stderr}`);
+    const repository = path.join(work, 'repository');
+    pythonBackendRepository(exported, repository);
+    return await underTest(TRITON.name, model, () => startTriton(repository), (name) => `Request for unknown model: '${name}' is not found`, cleanUp);
+  } catch (error) {
+    cleanUp();
+    throw error;
+  }
 }
 
 /**
@@ -67,54 +63,30 @@ function pythonBackendConfig(config: string, file: string): string {
 
 /** Starts tritonserver on `repository` with strict model configs; resolves once the server and its models are ready. */
 export async function startTriton(repository: string): Promise<Triton> {
-  const http = await freePort();
-  const grpc = await freePort();
+  const [http, grpc] = await freePorts(2);
   const backends = pythonBackendDirectory();
-  const child = spawn(
-    TRITONSERVER,
-    [
-      '--model-repository', repository,
-      '--backend-directory', backends,
-      // Strict model config: Triton and the backend take config.pbtxt as written, completing nothing.
-      '--disable-auto-complete-config',
-      '--allow-metrics', 'false',
-      '--http-address', '127.0.0.1', '--http-port', String(http),
-      '--grpc-address', '127.0.0.1', '--grpc-port', String(grpc),
-      // As pytriton does: a shared-memory prefix of this server's own, so that servers side by side never share regions.
-      `--backend-config=python,shm-region-prefix-name=bioner-triton-${process.pid}-${http}_`,
-    ],
-    // The stub embeds Python, which finds its prefix from the first python3 on PATH: the venv's, with onnxruntime.
-    { env: { ...process.env, PATH: `${path.join(TRITON_VENV.dir, 'bin')}${path.delimiter}${process.env.PATH}` }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  // Read to the end (not only until ready), so that a full pipe never stalls the server.
-  const read = (chunk: Buffer) => (log += chunk.toString());
-  child.stdout.on('data', read);
-  child.stderr.on('data', read);
-  const exited = new Promise<string>((resolve) => {
-    child.on('exit', (code, signal) => resolve(String(code ?? signal)));
-    child.on('error', (error) => resolve(error.message)); // it could not start, e.g. the venv lacks the binary
-  });
-  void exited.then(() => rmSync(backends, { recursive: true, force: true }));
-  const rest = `http://127.0.0.1:${http}`;
+  const removeBackends = () => rmSync(backends, { recursive: true, force: true });
+  const args = [
+    '--model-repository', repository,
+    '--backend-directory', backends,
+    // Strict model config: Triton and the backend take config.pbtxt as written, completing nothing.
+    '--disable-auto-complete-config',
+    '--allow-metrics', 'false',
+    '--http-address', '127.0.0.1', '--http-port', String(http),
+    '--grpc-address', '127.0.0.1', '--grpc-port', String(grpc),
+    // As pytriton does: a shared-memory prefix of this server's own, so that servers side by side never share regions.
+    `--backend-config=python,shm-region-prefix-name=bioner-triton-${process.pid}-${http}_`,
+  ];
+  // The stub embeds Python, which finds its prefix from the first python3 on PATH: the venv's, with onnxruntime.
+  const env = { ...process.env, PATH: `${path.join(TRITON_VENV.dir, 'bin')}${path.delimiter}${process.env.PATH}` };
   try {
-    await untilReady(rest, exited, () => log);
+    const triton = await startServer('tritonserver', TRITONSERVER, args, { http, grpc }, env);
+    void triton.exited.then(removeBackends);
+    return triton;
   } catch (error) {
-    child.kill('SIGKILL');
+    removeBackends();
     throw error;
   }
-  return {
-    rest,
-    grpc: `http://127.0.0.1:${grpc}`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-    kill: () => {
-      child.kill('SIGKILL');
-    },
-    log: () => log,
-  };
 }
 
 /**
@@ -132,27 +104,4 @@ function pythonBackendDirectory(): string {
   ];
   for (const file of files) symlinkSync(file, path.join(python, path.basename(file)));
   return backends;
-}
-
-/**
- * Resolves once GET /v2/health/ready answers 200 (the server and every model ready); throws with the log's tail when
- * tritonserver exits first or is not ready in time. Polled: Triton says when its HTTP service starts, but before the
- * socket accepts connections.
- */
-async function untilReady(rest: string, exited: Promise<string>, log: () => string): Promise<void> {
-  let exit: string | undefined;
-  void exited.then((how) => (exit = how));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = 'no answer';
-  while (last !== '200') {
-    if (exit !== undefined) throw new Error(`tritonserver exited (${exit}) before it was ready:\n${logTail(log())}`);
-    if (Date.now() > deadline) throw new Error(`tritonserver was not ready within ${READY_TIMEOUT_MS / 1000} s (GET /v2/health/ready: ${last}):\n${logTail(log())}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    last = await fetch(`${rest}/v2/health/ready`).then((response) => String(response.status), (error: Error) => String((error.cause as Error | undefined)?.message ?? error.message));
-  }
-}
-
-/** The log's last lines without Triton's status tables, which would push the error out of sight. */
-function logTail(log: string): string {
-  return log.split('\n').filter((line) => !/^([|+]|\s*$)/.test(line)).slice(-20).join('\n');
 }

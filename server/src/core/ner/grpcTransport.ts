@@ -96,7 +96,8 @@ export class GrpcTransport implements InferenceTransport {
 
   /** A failed call as the transports say it: no answer (retried), or the server's refusal. */
   private failure(method: string, error: grpc.ServiceError, timeoutMs: number): Error {
-    if (error.code === grpc.status.UNAVAILABLE) return new NoAnswer(`the inference server at ${this.target} did not answer ${method}: ${error.details}`);
+    // grpc-js ends a connection failure's details with an empty "Resolution note:".
+    if (error.code === grpc.status.UNAVAILABLE) return new NoAnswer(`the inference server at ${this.target} did not answer ${method}: ${error.details.replace(/\s*Resolution note:\s*$/, '')}`);
     if (error.code === grpc.status.DEADLINE_EXCEEDED) return new NoAnswer(`the inference server at ${this.target} did not answer ${method}: no answer within ${timeoutMs / 1000} s`);
     return new ServerRefused(grpc.status[error.code], error.details, TRANSIENT.has(error.code), error.code === grpc.status.NOT_FOUND, this.describe(method));
   }
