@@ -45,7 +45,7 @@ Usage:
 
 Model options (annotate, eval, review): --device ${SETTINGS.device.enum.join('|')}, --workers N, --threads N, --quantized,
   --heads NAME[,NAME…]
-Remote options (annotate, eval): --endpoint URL runs the graph on an Open Inference Protocol (KServe v2) server, with
+Remote options (annotate, eval, review): --endpoint URL runs the graph on an Open Inference Protocol (KServe v2) server, with
   --protocol rest|grpc (default rest), --tensors binary|json (REST; default binary, JSON when refused), --model-name N,
   --concurrency K (default 4), --max-batch N (default 64), --timeout S (per request, default 60);
   Authorization from $BIONER_INFERENCE_AUTH

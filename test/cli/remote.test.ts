@@ -42,12 +42,14 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 const annotate = (...args: string[]) => runBioner('annotate', BC5CDR, '--model', TEST_MODEL, '--format', 'jsonl', ...args);
 const evaluate = (...args: string[]) => runBioner('eval', BC5CDR, '--model', TEST_MODEL, '--json', ...args);
+const review = (...args: string[]) => runBioner('review', BC5CDR, '--model', TEST_MODEL, '--json', ...args);
 const annotateCorpus = (out: string, ...args: string[]) => runBioner('annotate', corpus, '--out', out, '--model', TEST_MODEL, ...args);
 
 /** What the model gives on this machine, each made once and compared with every server's. */
 const local = {
   annotation: once(() => succeeded(annotate())),
   scores: once(() => succeeded(evaluate())),
+  review: once(() => succeeded(review())),
   corpus: once(async () => {
     const out = path.join(work, 'local');
     await succeeded(annotateCorpus(out));
@@ -103,6 +105,15 @@ function serverSuite(kind: ServerKind): void {
       const remote = await evaluate('--endpoint', server.rest, ...served());
       assert.equal(remote.status, 0, remote.stderr);
       assert.deepEqual(JSON.parse(remote.stdout), JSON.parse((await local.scores()).stdout));
+    });
+
+    test(named('review --endpoint over gRPC ranks the local likely label errors, with the local scores'), async (t) => {
+      if (skip) return t.skip(skip);
+      const remote = await review(...PROTOCOLS.grpc.endpoint(server), ...served());
+      assert.equal(remote.status, 0, remote.stderr);
+      const items = (await local.review()).stdout;
+      assert.ok(items.split('\n').length > 10, 'the test model doubts some gold tags of the excerpt');
+      assert.equal(remote.stdout, items);
     });
 
     test(named("an unknown model: exit 2 and the server's answer, over REST (404) and gRPC (NOT_FOUND)"), async (t) => {

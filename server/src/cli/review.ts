@@ -14,7 +14,8 @@ import { EVERY_TYPE } from '../core/ner/entityTypes';
 import { startCrossValidation } from '../core/review/crossValidation';
 import { checkPython } from '../core/train/trainer';
 import { choice, LAYOUT_OPTIONS, parseArgs, settingsFromArgs, UsageError, type ParsedArgs } from './args';
-import { loadEngine, MODEL_FLAGS, MODEL_OPTIONS, typesFromArgs } from './model';
+import { closeEngine, loadEngine, MODEL_FLAGS, MODEL_OPTIONS, typesFromArgs } from './model';
+import { REMOTE_OPTIONS } from './remote';
 import { describeErrno } from './output';
 
 /** Review scores the model's own probabilities: abbreviation types, which only relabel spans, do not apply. */
@@ -34,7 +35,7 @@ export interface ReviewFile {
 }
 
 export async function runReview(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['scoring', 'limit', ...FOLD_OPTIONS, ...MODEL_OPTIONS, ...LAYOUT_OPTIONS], flags: FLAGS });
+  const args = parseArgs(argv, { values: ['scoring', 'limit', ...FOLD_OPTIONS, ...MODEL_OPTIONS, ...REMOTE_OPTIONS, ...LAYOUT_OPTIONS], flags: FLAGS });
   if (args.positional.length === 0) throw new UsageError('review takes one or more BIO files');
   const scoring = choice(args.values, 'scoring', SCORINGS);
   const limit = limitFromArgs(args.values.limit);
@@ -97,7 +98,7 @@ async function modelViewsNow(documents: BioDocument[], args: ParsedArgs): Promis
     }
     return { files, views };
   } finally {
-    await engine.dispose();
+    await closeEngine(engine);
   }
 }
 
@@ -112,7 +113,7 @@ function foldsFromArgs(values: Record<string, string | undefined>): number | und
   }
   const folds = Number(values.folds);
   if (!Number.isInteger(folds) || folds < 2) throw new UsageError(`--folds takes an integer of at least 2, not '${values.folds}'`);
-  const modelOption = MODEL_OPTIONS.find((name) => name !== 'types' && values[name] !== undefined);
+  const modelOption = [...MODEL_OPTIONS, ...REMOTE_OPTIONS].find((name) => name !== 'types' && values[name] !== undefined);
   if (modelOption) throw new UsageError(`--${modelOption} is for a model run now; --folds trains its own models`);
   return folds;
 }
