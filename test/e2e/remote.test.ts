@@ -122,7 +122,7 @@ describe('Remote inference in the editor: a Triton server, its loss, and a works
       await hover.waitFor({ state: 'visible', timeout: 20_000 });
       return hover.textContent();
     });
-    assert.match(tooltip ?? '', new RegExp(`The inference server at ${triton!.rest.replace(/[.]/g, '\\.')} stopped answering .*: the model runs on this machine`));
+    assert.match(tooltip ?? '', new RegExp(`The inference server at ${triton!.rest.replace(/[.]/g, '\\.')} stopped answering: it did not answer POST /v2/models/${MODEL_NAME}/infer: .*\\. The model runs on this machine`));
     await screenshot(page, 'e2e-remote-fallback');
     assert.deepEqual(recorded, [], 'the endpoint of the workspace settings was contacted');
   });

@@ -101,7 +101,7 @@ test('a dead endpoint at load: the local model runs, and the status says which s
   assert.deepEqual(await tokensOf(session, 'file:///dead.md', NOTE), local.note);
   const status = await ready;
   assert.equal(status.remote, undefined);
-  assert.match(status.message ?? '', new RegExp(`The inference server at ${dead} cannot be used \\(.*ECONNREFUSED.*\\): the model runs on this machine`));
+  assert.match(status.message ?? '', new RegExp(`^The inference server at ${dead} cannot be used: it did not answer GET /v2/health/ready: ECONNREFUSED \\(after 3 retries\\)\\. The model runs on this machine`));
   await session.stop();
 });
 
@@ -115,7 +115,7 @@ test('the server killed mid-session: the next edit is analysed by the local mode
   const fallback = readyStatus(session, (status) => status.remote === undefined);
   session.change('file:///dying.md', 2, EDITED);
   const status = await fallback;
-  assert.match(status.message ?? '', new RegExp(`The inference server at ${dying.rest} stopped answering \\(.*\\): the model runs on this machine`));
+  assert.match(status.message ?? '', new RegExp(`^The inference server at ${dying.rest} stopped answering: it did not answer POST /v2/models/${MODEL_NAME}/infer: \\w+ \\(after 3 retries\\)\\. The model runs on this machine`));
   assert.deepEqual(await tokensOf(session, 'file:///dying.md'), local.edited);
   await session.stop();
 });
@@ -138,7 +138,7 @@ test("the client's token reaches the server as the Authorization header; without
     const session = await startServer({ configuration: remoteSettings(endpoint) });
     const refused = readyStatus(session);
     assert.deepEqual(await tokensOf(session, 'file:///token.md', NOTE), local.note);
-    assert.match((await refused).message ?? '', /cannot be used \(.*401: missing or wrong token.*\): the model runs on this machine/);
+    assert.match((await refused).message ?? '', /cannot be used: it is not ready \(401: missing or wrong token\)\. The model runs on this machine/);
     const remote = readyStatus(session, (status) => status.remote === endpoint);
     await session.connection.sendNotification(INFERENCE_AUTHORIZATION_NOTIFICATION.method, { authorization: 'Bearer s3cret' });
     session.change('file:///token.md', 2, EDITED);

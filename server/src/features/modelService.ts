@@ -144,7 +144,7 @@ export class ModelService {
       return await NerEngine.load(dir, { ...local, graph });
     } catch (error) {
       if (error instanceof ModelFolderError || generation !== this.generation) throw error;
-      this.serverDown = `The inference server at ${server.endpoint} cannot be used (${(error as Error).message.split('\n')[0]}): the model runs on this machine. BioNER: Reload Model tries the server again.`;
+      this.serverDown = serverDownMessage(server.endpoint, 'cannot be used', (error as Error).message);
       this.log(this.serverDown);
       return NerEngine.load(dir, local);
     }
@@ -153,7 +153,7 @@ export class ModelService {
   /** The server stopped answering mid-session: the local model takes over, and the documents are analysed again. */
   private serverLost(endpoint: string, reason: string, generation: number): void {
     if (this.serverDown || generation !== this.generation) return;
-    this.serverDown = `The inference server at ${endpoint} stopped answering (${reason.split('\n')[0]}): the model runs on this machine. BioNER: Reload Model tries the server again.`;
+    this.serverDown = serverDownMessage(endpoint, 'stopped answering', reason);
     this.log(this.serverDown);
     this.loading = undefined;
     this.generation++;
@@ -177,6 +177,15 @@ export class ModelService {
     this.generation++;
     return this.replace(undefined);
   }
+}
+
+/**
+ * "The inference server at URL stopped answering: it did not answer POST …: ECONNREFUSED (after 3 retries). The model
+ * runs on this machine; …": the remote graph's reason names the server too, so that part of it is said once.
+ */
+function serverDownMessage(endpoint: string, what: string, reason: string): string {
+  const detail = reason.split('\n')[0].replace(/^the inference server at \S+ /, 'it ');
+  return `The inference server at ${endpoint} ${what}: ${detail}. The model runs on this machine; BioNER: Reload Model tries the server again.`;
 }
 
 /** A server's graph whose loss (no answer, the server failing) is reported, so that the local model can take over. */
