@@ -12,9 +12,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { EXCERPTS, TEST_MODEL } from '../support/fixtures';
+import { EXCERPTS, freePort, TEST_MODEL } from '../support/fixtures';
 import {
-  freePort,
   KSERVE,
   runBioner,
   SERVED_TEST_MODEL,

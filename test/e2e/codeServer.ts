@@ -12,12 +12,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { freePort } from '../support/fixtures';
 
 // In-page code (page.evaluate / waitForFunction) runs in the browser; these
 // module-scoped declarations only let it type-check without the DOM lib.
@@ -26,6 +26,8 @@ declare function getComputedStyle(element: any): any;
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
+/** The packaged extension the tests install (`npm run package`). */
+export const DEFAULT_VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 export const DEFAULT_CODE_SERVER = process.env.BIONER_E2E_CODE_SERVER ?? path.join(REPO_ROOT, '.e2e', 'bin', 'code-server');
 export const DEFAULT_CHROMIUM = process.env.BIONER_E2E_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -105,20 +107,6 @@ export interface CodeServer {
   log(): string;
   /** Kills code-server's process group and removes its temporary directories. */
   stop(): Promise<void>;
-}
-
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  REPO_ROOT,
+  DEFAULT_VSIX as VSIX,
   requirePrerequisites,
   runFromCommandPalette,
   startEditorSession,
@@ -22,8 +22,6 @@ import {
 
 // In-page code (waitForFunction) runs in the browser.
 declare const document: any;
-
-const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 
 const BIO = ['Cisplatin\tB-Chemical', 'induced\tO', 'renal\tB-Disease', 'failure\tI-Disease', '.\tO', '', 'No\tO', 'toxicity\tB-Disease', '.\tO', ''].join('\n');
 

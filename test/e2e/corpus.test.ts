@@ -21,13 +21,13 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
+  DEFAULT_VSIX as VSIX,
   dismissHover,
   hoverWord,
   launchBrowser,
   openEditor,
   quickFixLabels,
   requirePrerequisites,
-  REPO_ROOT,
   runFromCommandPalette,
   screenshot,
   startCodeServer,
@@ -38,8 +38,6 @@ import {
 
 // In-page code (evaluate / waitForFunction) runs in the browser.
 declare const document: any;
-
-const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 
 const sentence = (...tokens: [string, string][]): string => tokens.map(([word, tag]) => `${word}\t${tag}`).join('\n');
 const file = (sentences: string[]): string => sentences.join('\n\n') + '\n';

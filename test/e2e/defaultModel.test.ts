@@ -11,11 +11,11 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
+  DEFAULT_VSIX as VSIX,
   dismissHover,
   hoverWord,
   launchBrowser,
   openEditor,
-  REPO_ROOT,
   requirePrerequisites,
   screenshot,
   startCodeServer,
@@ -23,8 +23,6 @@ import {
   waitForWords,
   type CodeServer,
 } from './codeServer';
-
-const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 
 // Short lines (none wraps); the model alone leaves the second TTP O, the abbreviation makes it a Disease.
 const NOTE = [

@@ -15,12 +15,12 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
+  DEFAULT_VSIX as VSIX,
   applyQuickFix,
   dismissHover,
   hoverText,
   launchBrowser,
   openEditor,
-  REPO_ROOT,
   requirePrerequisites,
   screenshot,
   startCodeServer,
@@ -29,8 +29,6 @@ import {
   waitForTokenColors,
   type CodeServer,
 } from './codeServer';
-
-const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 
 const FIXTURE = [
   'Treatment\tO',

@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
+  DEFAULT_VSIX as VSIX,
   clickNotificationButton,
   DEFAULT_CHROMIUM,
   DEFAULT_CODE_SERVER,
@@ -41,7 +42,6 @@ import {
 declare const document: any;
 declare const window: any;
 
-const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 const SKIP = process.env.BIONER_E2E_SKIP === '1';
 /** The interpreter the extension uses on Linux when bioner.pythonPath is empty. */
 const PYTHON = '/usr/bin/python3';

@@ -19,6 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { TEST_MODEL } from '../support/fixtures';
 import {
+  DEFAULT_VSIX as VSIX,
   DEFAULT_CHROMIUM,
   DEFAULT_CODE_SERVER,
   dismissHover,
@@ -38,7 +39,6 @@ import {
 // In-page code (waitForFunction) runs in the browser.
 declare const document: any;
 
-const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 const SKIP = process.env.BIONER_E2E_SKIP === '1';
 const MODEL = path.resolve(TEST_MODEL);
 const MODEL_NAME = path.basename(MODEL);

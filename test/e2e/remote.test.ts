@@ -10,22 +10,18 @@
 // Screenshots: test-results/e2e-remote.png (remote), test-results/e2e-remote-fallback.png (after the kill).
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { installPeer, isUnreachable } from '../../bench/peerVenv';
-import { bioner, DEFAULT_MODEL } from '../support/fixtures';
+import { DEFAULT_MODEL } from '../support/fixtures';
+import { unavailable, type InferenceServerUnderTest } from '../support/inferenceServers';
 import { TRITON_VENV } from '../support/servingVenv';
-import { pythonBackendRepository, startTriton, type Triton } from '../support/tritonServer';
-import { REPO_ROOT, requirePrerequisites, screenshot, startEditorSession, step, waitForStatusBarItems, waitForWords, type EditorSession } from './codeServer';
+import { TRITON, tritonInferences } from '../support/tritonServer';
+import { DEFAULT_VSIX as VSIX, requirePrerequisites, screenshot, startEditorSession, step, waitForStatusBarItems, waitForWords, type EditorSession } from './codeServer';
 
 // In-page code (evaluate / waitForFunction) runs in the browser.
 declare const document: any;
 
-const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 /** The name export-serving gives the default model's folder, and the one the extension asks for by default. */
 const MODEL_NAME = 'default';
 const NOTE = ['# Discharge note', '', 'The patient developed acute renal failure after cisplatin.', '', ''].join('\n');
@@ -34,8 +30,7 @@ const ADDED = 'Haloperidol was stopped because of catalepsy.';
 const skip = requirePrerequisites('remote-inference end-to-end prerequisites are installed', VSIX);
 
 describe('Remote inference in the editor: a Triton server, its loss, and a workspace endpoint ignored (real editor)', { skip, timeout: 600_000 }, () => {
-  let work = '';
-  let triton: Triton | undefined;
+  let triton: InferenceServerUnderTest | undefined;
   let recorder: Server | undefined;
   const recorded: string[] = [];
   let session: EditorSession | undefined;
@@ -44,15 +39,10 @@ describe('Remote inference in the editor: a Triton server, its loss, and a works
 
   before(
     async () => {
-      const failure = installPeer(TRITON_VENV);
-      if (failure && !isUnreachable(failure)) throw new Error(failure);
-      unreachable = failure && `PyPI is unreachable, so ${TRITON_VENV.name} cannot be installed`;
+      unreachable = unavailable(TRITON_VENV);
       if (unreachable) return;
-      work = mkdtempSync(path.join(os.tmpdir(), 'bioner-e2e-remote-'));
-      const exported = bioner('export-serving', DEFAULT_MODEL, '--out', path.join(work, 'exported'));
-      assert.equal(exported.status, 0, exported.stderr);
-      pythonBackendRepository(path.join(work, 'exported'), path.join(work, 'repository'));
-      triton = await startTriton(path.join(work, 'repository'));
+      // Under the name the extension asks for by default, with export-serving's default batch limit.
+      triton = await TRITON.start({ folder: DEFAULT_MODEL, name: MODEL_NAME, maxBatch: 64 });
       recorder = createServer((request, response) => {
         recorded.push(`${request.method} ${request.url}`);
         response.writeHead(503).end();
@@ -74,9 +64,8 @@ describe('Remote inference in the editor: a Triton server, its loss, and a works
 
   after(async () => {
     await session?.close();
-    triton?.kill();
+    await triton?.stop();
     recorder?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   /** Whether `word` is drawn in another colour than plain prose ("developed"). */
@@ -85,11 +74,6 @@ describe('Remote inference in the editor: a Triton server, its loss, and a works
     const plain = words.developed[0];
     return !!hit && !!plain && hit.colors[0] !== plain.colors[0];
   })()`;
-
-  const inferences = async () => {
-    const stats = (await (await fetch(`${triton!.rest}/v2/models/${MODEL_NAME}/stats`)).json()) as { model_stats: { inference_count: number }[] };
-    return stats.model_stats[0].inference_count;
-  };
 
   test('the note is highlighted by the model run on Triton; the status bar shows a cloud and the host; the workspace endpoint got nothing', { timeout: 180_000 }, async (t) => {
     if (unreachable) return t.skip(unreachable);
@@ -101,14 +85,14 @@ describe('Remote inference in the editor: a Triton server, its loss, and a works
     assert.equal(cloud, 1, 'the model item shows the cloud icon');
     const words = await step(page, 'remote-highlight', () => waitForWords(page, ['cisplatin', 'failure', 'developed'], `${highlighted('cisplatin')} && ${highlighted('failure')}`, 120_000));
     assert.notDeepEqual(words.cisplatin[0].colors, words.developed[0].colors, 'cisplatin is not highlighted');
-    assert.ok((await inferences()) > 0, 'Triton ran no inference');
+    assert.ok((await tritonInferences(triton!, MODEL_NAME)) > 0, 'Triton ran no inference');
     assert.deepEqual(recorded, [], 'the endpoint of the workspace settings was contacted');
     await screenshot(page, 'e2e-remote');
   });
 
   test('Triton killed: an edit is analysed by the local model, and the status bar says the server stopped answering', { timeout: 180_000 }, async (t) => {
     if (unreachable) return t.skip(unreachable);
-    triton!.kill();
+    await triton!.kill();
     await page.keyboard.press('Control+End');
     await page.keyboard.type(ADDED);
     const items = await step(page, 'remote-fallback-status', () => waitForStatusBarItems(page, [MODEL_NAME, 'cpu'], 120_000));

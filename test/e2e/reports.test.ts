@@ -18,12 +18,11 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
-import { editorText, requirePrerequisites, REPO_ROOT, runFromCommandPalette, screenshot, startEditorSession, step, type EditorSession } from './codeServer';
+import { DEFAULT_VSIX as VSIX, editorText, requirePrerequisites, REPO_ROOT, runFromCommandPalette, screenshot, startEditorSession, step, type EditorSession } from './codeServer';
 
 // In-page code (evaluate / waitForFunction) runs in the browser.
 declare const document: any;
 
-const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 const TEST_MODEL = path.join(REPO_ROOT, 'test', 'fixtures', 'model');
 
 const CHEMICALS = ['Cisplatin', 'Lithium', 'Heparin', 'Morphine', 'Ibuprofen', 'Haloperidol'];

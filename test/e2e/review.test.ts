@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  REPO_ROOT,
+  DEFAULT_VSIX as VSIX,
   requirePrerequisites,
   runFromCommandPalette,
   screenshot,
@@ -24,8 +24,6 @@ import {
   waitForQuickInput,
   type EditorSession,
 } from './codeServer';
-
-const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 
 /** BC5CDR test sentences (word/TAG, O left bare) the default model tags as their gold does. */
 const CLEAN = [

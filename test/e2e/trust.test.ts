@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
+  DEFAULT_VSIX as VSIX,
   DEFAULT_CHROMIUM,
   DEFAULT_CODE_SERVER,
   launchBrowser,
@@ -36,7 +37,6 @@ import {
 declare const document: any;
 declare function getComputedStyle(element: any): any;
 
-const VSIX = process.env.BIONER_E2E_VSIX ?? path.join(REPO_ROOT, 'dist', 'bioner.vsix');
 const SKIP = process.env.BIONER_E2E_SKIP === '1';
 const VSCE = path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce');
 

@@ -10,10 +10,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { installPeer, isUnreachable } from '../../bench/peerVenv';
-import { bio, bioner, DEFAULT_MODEL, EXCERPTS, ROOT } from '../support/fixtures';
+import { bio, DEFAULT_MODEL, EXCERPTS, ROOT } from '../support/fixtures';
+import { unavailable, type InferenceServerUnderTest } from '../support/inferenceServers';
 import { TRITON_VENV } from '../support/servingVenv';
-import { pythonBackendRepository, startTriton, type Triton } from '../support/tritonServer';
+import { TRITON, tritonInferences } from '../support/tritonServer';
 
 /** Each wait inside Neovim (model load included); the whole run gets a little more than a few of them. */
 const WAIT_MS = 60_000;
@@ -53,7 +53,7 @@ interface Run {
 let local: Run;
 let remote: Run | undefined;
 let unreachable: string | undefined;
-let triton: Triton | undefined;
+let triton: InferenceServerUnderTest | undefined;
 let session: Session;
 
 /** What a failure message needs: how far the session got, why it stopped, and the server's own stderr. */
@@ -113,14 +113,6 @@ async function runNeovim(name: string, extraEnv: Record<string, string> = {}): P
   return { ...run, session: JSON.parse(readFileSync(resultFile, 'utf8')) as Session };
 }
 
-/** A tritonserver serving the default model's exported repository (the graph the server would run itself). */
-async function startDefaultModelServer(): Promise<Triton> {
-  const exported = bioner('export-serving', DEFAULT_MODEL, '--out', path.join(dir, 'exported'));
-  assert.equal(exported.status, 0, exported.stderr);
-  pythonBackendRepository(path.join(dir, 'exported'), path.join(dir, 'repository'));
-  return startTriton(path.join(dir, 'repository'));
-}
-
 before(
   async () => {
     mkdirSync(workspace);
@@ -130,17 +122,16 @@ before(
     writeFileSync(path.join(workspace, 'large.bio'), readFileSync(EXCERPTS[0], 'utf8').repeat(8));
     local = await runNeovim('local');
     session = local.session;
-    const failure = installPeer(TRITON_VENV);
-    if (failure && !isUnreachable(failure)) throw new Error(failure);
-    unreachable = failure && `PyPI is unreachable, so ${TRITON_VENV.name} cannot be installed`;
+    unreachable = unavailable(TRITON_VENV);
     if (unreachable) return;
-    triton = await startDefaultModelServer();
+    // The default model's graph, which the server would run itself, under the name it asks for by default.
+    triton = await TRITON.start({ folder: DEFAULT_MODEL, name: 'default', maxBatch: 64 });
     remote = await runNeovim('remote', { BIONER_ENDPOINT: triton.rest });
   },
   { timeout: 2 * RUN_MS + 60_000 },
 );
-after(() => {
-  triton?.kill();
+after(async () => {
+  await triton?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -193,8 +184,7 @@ test('with the endpoint in Neovim\'s settings, Triton runs the graph: the same h
   const run = remote!;
   assert.equal(run.session.error, undefined, context(run));
   assert.deepEqual(run.session.hovers, local.session.hovers, context(run));
-  const stats = (await (await fetch(`${triton!.rest}/v2/models/default/stats`)).json()) as { model_stats: { inference_count: number }[] };
-  assert.ok(stats.model_stats[0].inference_count > 0, `Triton ran no inference\n${context(run)}`);
+  assert.ok((await tritonInferences(triton!, 'default')) > 0, `Triton ran no inference\n${context(run)}`);
   assert.equal(run.session.stopped_mid_pass, true, context(run));
   assert.deepEqual(run.session.exit, { code: 0, signal: 0, before_stop: false }, context(run));
   assert.doesNotMatch(readFileSync(run.stderrFile, 'utf8'), /terminate called|uncaught|unhandled/i, context(run));

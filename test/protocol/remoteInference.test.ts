@@ -5,17 +5,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { SemanticTokens } from 'vscode-languageserver-protocol';
 import { createServer } from 'node:http';
+import type { SemanticTokens } from 'vscode-languageserver-protocol';
 import { INFERENCE_AUTHORIZATION_NOTIFICATION, MODEL_STATUS_NOTIFICATION, type ModelStatus } from '@common/protocol';
-import { installPeer, isUnreachable } from '../../bench/peerVenv';
-import { bioner, TEST_MODEL } from '../support/fixtures';
+import { freePort, TEST_MODEL } from '../support/fixtures';
+import { unavailable, type InferenceServerUnderTest } from '../support/inferenceServers';
 import { startServer, type ServerSession } from '../support/lspClient';
 import { TRITON_VENV } from '../support/servingVenv';
-import { freePort, pythonBackendRepository, startTriton, type Triton } from '../support/tritonServer';
+import { TRITON, tritonInferences } from '../support/tritonServer';
 
 const TIMEOUT = { timeout: 180_000 };
 const MODEL_NAME = 'model';
@@ -28,22 +25,18 @@ const NOTE = [
 ].join('\n');
 const EDITED = NOTE.replace('two of them', 'three of them, who also had cystic fibrosis');
 
+/** The test model as Triton serves it (export-serving's default batch limit). */
+const SERVED = { folder: TEST_MODEL, name: MODEL_NAME, maxBatch: 64 };
+
 let unreachable: string | undefined;
-let work: string;
-let triton: Triton | undefined;
+let triton: InferenceServerUnderTest | undefined;
 /** Semantic tokens of NOTE and EDITED, the model running locally. */
 let local: { note: number[]; edited: number[] };
 
 before(async () => {
-  const failure = installPeer(TRITON_VENV);
-  if (failure && !isUnreachable(failure)) throw new Error(failure);
-  unreachable = failure && `PyPI is unreachable, so ${TRITON_VENV.name} cannot be installed`;
+  unreachable = unavailable(TRITON_VENV);
   if (unreachable) return;
-  work = mkdtempSync(path.join(os.tmpdir(), 'bioner-remote-lsp-'));
-  const exported = bioner('export-serving', TEST_MODEL, '--out', path.join(work, 'exported'), '--name', MODEL_NAME);
-  assert.equal(exported.status, 0, exported.stderr);
-  pythonBackendRepository(path.join(work, 'exported'), path.join(work, 'repository'));
-  triton = await startTriton(path.join(work, 'repository'));
+  triton = await TRITON.start(SERVED);
   const session = await startServer({ configuration: { modelPath: TEST_MODEL } });
   local = { note: await tokensOf(session, 'file:///local.md', NOTE), edited: [] };
   session.change('file:///local.md', 2, EDITED);
@@ -52,10 +45,7 @@ before(async () => {
   assert.ok(local.note.length >= 15 && local.edited.length > local.note.length, `the model finds entities in the note: ${local.note.length / 5} tokens, ${local.edited.length / 5} once edited`);
 });
 
-after(() => {
-  triton?.kill();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => triton?.stop());
 
 /** The document's semantic tokens once analysed (opened first when `text` is given). */
 async function tokensOf(session: ServerSession, uri: string, text?: string): Promise<number[]> {
@@ -68,12 +58,6 @@ const remoteSettings = (endpoint: string, protocol = 'rest') => ({ modelPath: TE
 const readyStatus = (session: ServerSession, accept: (status: ModelStatus) => boolean = () => true) =>
   session.nextNotification<ModelStatus>(MODEL_STATUS_NOTIFICATION.method, (status) => status.state === 'ready' && accept(status));
 
-/** Inferences Triton ran for the model so far. */
-async function inferences(): Promise<number> {
-  const stats = (await (await fetch(`${triton!.rest}/v2/models/${MODEL_NAME}/stats`)).json()) as { model_stats: { inference_count: number }[] };
-  return stats.model_stats[0].inference_count;
-}
-
 test('with bioner.inference.endpoint, over REST and gRPC, the server runs the graph, the tokens equal local ones and the status names the endpoint', TIMEOUT, async (t) => {
   if (unreachable) return t.skip(unreachable);
   for (const [protocol, endpoint] of [
@@ -82,13 +66,13 @@ test('with bioner.inference.endpoint, over REST and gRPC, the server runs the gr
   ]) {
     const session = await startServer({ configuration: remoteSettings(endpoint, protocol) });
     const ready = readyStatus(session);
-    const before = await inferences();
+    const before = await tritonInferences(triton!, MODEL_NAME);
     assert.deepEqual(await tokensOf(session, 'file:///remote.md', NOTE), local.note, protocol);
     const status = await ready;
     assert.equal(status.remote, endpoint);
     assert.match(status.device ?? '', new RegExp(`model ${MODEL_NAME}, ${protocol === 'grpc' ? 'gRPC' : 'REST'}`));
     assert.equal(status.message, undefined);
-    assert.ok((await inferences()) > before, `Triton ran no inference over ${protocol}`);
+    assert.ok((await tritonInferences(triton!, MODEL_NAME)) > before, `Triton ran no inference over ${protocol}`);
     await session.stop();
   }
 });
@@ -107,15 +91,15 @@ test('a dead endpoint at load: the local model runs, and the status says which s
 
 test('the server killed mid-session: the next edit is analysed by the local model, and the status says the server stopped answering', TIMEOUT, async (t) => {
   if (unreachable) return t.skip(unreachable);
-  const repository = path.join(work, 'repository');
-  const dying = await startTriton(repository);
-  const session = await startServer({ configuration: remoteSettings(dying.rest) });
+  const dying = await TRITON.start(SERVED);
+  const endpoint = dying.rest;
+  const session = await startServer({ configuration: remoteSettings(endpoint) });
   assert.deepEqual(await tokensOf(session, 'file:///dying.md', NOTE), local.note);
-  dying.kill();
+  await dying.stop();
   const fallback = readyStatus(session, (status) => status.remote === undefined);
   session.change('file:///dying.md', 2, EDITED);
   const status = await fallback;
-  assert.match(status.message ?? '', new RegExp(`^The inference server at ${dying.rest} stopped answering: it did not answer POST /v2/models/${MODEL_NAME}/infer: \\w+ \\(after 3 retries\\)\\. The model runs on this machine`));
+  assert.match(status.message ?? '', new RegExp(`^The inference server at ${endpoint} stopped answering: it did not answer POST /v2/models/${MODEL_NAME}/infer: \\w+ \\(after 3 retries\\)\\. The model runs on this machine`));
   assert.deepEqual(await tokensOf(session, 'file:///dying.md'), local.edited);
   await session.stop();
 });

@@ -1,6 +1,7 @@
 /** Paths and helpers the tests share. */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -33,4 +34,26 @@ export function bioner(...args: string[]) {
 /** Builds a tab-separated BIO text from `token tag` rows; '' rows are sentence breaks. */
 export function bio(...rows: string[]): string {
   return rows.map((r) => (r === '' ? '' : r.replace(/ (?=\S+$)/, '\t'))).join('\n') + '\n';
+}
+
+/** `count` distinct ports free now on 127.0.0.1 (the servers take port numbers, not 0): probed together, so that none repeats. */
+export async function freePorts(count: number): Promise<number[]> {
+  const probes = await Promise.all(Array.from({ length: count }, listeningProbe));
+  const ports = probes.map((probe) => (probe.address() as AddressInfo).port);
+  await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
+  return ports;
+}
+
+/** A server listening on a port the system chose. */
+function listeningProbe(): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => resolve(probe));
+    probe.on('error', reject);
+  });
+}
+
+/** A TCP port free now on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port;
 }

@@ -5,10 +5,9 @@
  * ModelServer serving a model folder's graph (kserve_onnx_server.py). Triton's side is tritonServer.ts.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import * as path from 'node:path';
 import { installPeer, isUnreachable, venvPython, type PeerVenv } from '../../bench/peerVenv';
-import { ROOT, TEST_MODEL } from './fixtures';
+import { freePorts, ROOT, TEST_MODEL } from './fixtures';
 import { SERVING_VENV } from './servingVenv';
 
 const KSERVE_SCRIPT = path.join(ROOT, 'test', 'support', 'kserve_onnx_server.py');
@@ -138,27 +137,6 @@ export function unavailable(venv: PeerVenv): string | undefined {
   const failure = installPeer(venv);
   if (failure && !isUnreachable(failure)) throw new Error(failure);
   return failure && `PyPI is unreachable, so ${venv.name} cannot be installed`;
-}
-
-/** `count` distinct ports free now on 127.0.0.1 (the servers take port numbers, not 0): probed together, so that none repeats. */
-export async function freePorts(count: number): Promise<number[]> {
-  const probes = await Promise.all(Array.from({ length: count }, listeningProbe));
-  const ports = probes.map((probe) => (probe.address() as AddressInfo).port);
-  await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
-  return ports;
-}
-
-/** A server listening on a port the system chose. */
-function listeningProbe(): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => resolve(probe));
-    probe.on('error', reject);
-  });
-}
-
-export async function freePort(): Promise<number> {
-  const [port] = await freePorts(1);
-  return port;
 }
 
 /**

@@ -5,19 +5,14 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { bioner, ROOT } from './fixtures';
-import { freePorts, startServer, underTest, type InferenceServerUnderTest, type RunningServer, type ServedModel, type ServerKind } from './inferenceServers';
+import { bioner, freePorts, ROOT } from './fixtures';
+import { startServer, underTest, type InferenceServerUnderTest, type RunningServer, type ServedModel, type ServerKind } from './inferenceServers';
 import { TRITON_VENV } from './servingVenv';
-
-// For the tests that start Triton alone and need a port where no server listens.
-export { freePort } from './inferenceServers';
 
 const PYTHON_VERSION = path.basename(TRITON_VENV.python!).replace(/^python/, '');
 const TRITON_DIST = path.join(TRITON_VENV.dir, 'lib', `python${PYTHON_VERSION}`, 'site-packages', 'pytriton', 'tritonserver');
 const TRITONSERVER = path.join(TRITON_DIST, 'bin', 'tritonserver');
 const MODEL_SCRIPT = path.join(ROOT, 'test', 'support', 'triton_onnx_model.py');
-
-export type Triton = RunningServer;
 
 export const TRITON: ServerKind = { name: 'triton', venv: TRITON_VENV, start: servedByTriton };
 
@@ -38,13 +33,19 @@ async function servedByTriton(model: ServedModel): Promise<InferenceServerUnderT
   }
 }
 
+/** The inferences Triton has run for `model` so far, from its statistics: the requests did reach it. */
+export async function tritonInferences(server: Pick<RunningServer, 'rest'>, model: string): Promise<number> {
+  const stats = (await (await fetch(`${server.rest}/v2/models/${model}/stats`)).json()) as { model_stats: { inference_count: number }[] };
+  return stats.model_stats[0].inference_count;
+}
+
 /**
  * Copies the repository `exported` into `into`, every model in it served by the Python backend: its config names
  * backend "python" instead of the ONNX Runtime backend, and its version 1 holds model.py beside model.onnx. Nothing else
  * changes (batching, instances, inputs and outputs stay as exported): the Python backend needs no other setting, and
  * runs KIND_CPU and KIND_GPU instances alike.
  */
-export function pythonBackendRepository(exported: string, into: string): void {
+function pythonBackendRepository(exported: string, into: string): void {
   cpSync(exported, into, { recursive: true });
   for (const name of readdirSync(into)) {
     const config = path.join(into, name, 'config.pbtxt');
@@ -62,7 +63,7 @@ function pythonBackendConfig(config: string, file: string): string {
 }
 
 /** Starts tritonserver on `repository` with strict model configs; resolves once the server and its models are ready. */
-export async function startTriton(repository: string): Promise<Triton> {
+async function startTriton(repository: string): Promise<RunningServer> {
   const [http, grpc] = await freePorts(2);
   const backends = pythonBackendDirectory();
   const removeBackends = () => rmSync(backends, { recursive: true, force: true });

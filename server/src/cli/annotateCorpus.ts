@@ -27,7 +27,7 @@ import {
 import { choice, positiveInteger, UsageError, type ParsedArgs } from './args';
 import { closeEngine, loadEngine } from './model';
 import { CorpusProgress } from './corpusProgress';
-import { describeErrno, withOutput } from './output';
+import { describeErrno, interruptible, withOutput } from './output';
 
 export const CORPUS_OPTIONS = ['out', 'shard-size'];
 export const CORPUS_FLAGS = ['force'];
@@ -69,17 +69,8 @@ interface CorpusRun {
 
 export async function annotateCorpus(args: ParsedArgs): Promise<number> {
   const options = corpusOptions(args);
-  // Interrupted, this run's temporary files go; those of outputs already renamed are complete and stay.
-  const interrupt = (signal: NodeJS.Signals) => {
-    removeTemporaryFiles(options.out);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, interrupt);
-  try {
-    return await annotateInto(args, options);
-  } finally {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, interrupt);
-  }
+  // Interrupted, this run's temporary files go; the outputs already renamed are complete and stay.
+  return interruptible(() => annotateInto(args, options));
 }
 
 function corpusOptions(args: ParsedArgs): CorpusOptions {
@@ -241,7 +232,7 @@ async function claimFolder(out: string, identity: Record<string, unknown>, force
   await withOutput(path.join(out, IDENTITY_FILE), (output) => output.write(JSON.stringify(identity, null, 2) + '\n'));
 }
 
-/** Removes the temporary files under `out` of runs no longer running (killed before their rename) and of this one. */
+/** Removes the temporary files under `out` of runs no longer running (killed before their rename). */
 function removeTemporaryFiles(out: string): void {
   let entries: Dirent[];
   try {
@@ -251,7 +242,7 @@ function removeTemporaryFiles(out: string): void {
   }
   for (const entry of entries) {
     const pid = Number(TEMPORARY_FILE.exec(entry.name)?.[1]);
-    if (pid && (pid === process.pid || !isRunning(pid))) rmSync(path.join(entry.parentPath, entry.name), { recursive: true, force: true });
+    if (pid && !isRunning(pid)) rmSync(path.join(entry.parentPath, entry.name), { recursive: true, force: true });
   }
 }
 

@@ -159,12 +159,35 @@ function onInterrupt(signal: NodeJS.Signals): void {
   process.exit(signal === 'SIGINT' ? 130 : 143);
 }
 
+/** Temporary files and runs that need onInterrupt: it listens while there is one. */
+let interruptUsers = 0;
+
+function retainInterrupt(): void {
+  if (interruptUsers++ === 0) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onInterrupt);
+}
+
+function releaseInterrupt(): void {
+  if (--interruptUsers === 0) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onInterrupt);
+}
+
 function track(temp: string): void {
-  if (temps.size === 0) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onInterrupt);
   temps.add(temp);
+  retainInterrupt();
 }
 
 function untrack(temp: string): void {
-  temps.delete(temp);
-  if (temps.size === 0) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onInterrupt);
+  if (temps.delete(temp)) releaseInterrupt();
+}
+
+/**
+ * Runs `body`, a run of several outputs, with Ctrl-C (or SIGTERM) handled as within one output even between two of
+ * them: the temporary files then open are removed and the process exits with 130 (143).
+ */
+export async function interruptible<T>(body: () => Promise<T>): Promise<T> {
+  retainInterrupt();
+  try {
+    return await body();
+  } finally {
+    releaseInterrupt();
+  }
 }
