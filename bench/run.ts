@@ -42,6 +42,7 @@ interface Side {
   firstResultMs: number;
   maxRssMB: number;
   labels: (string | null)[][];
+  everyType?: Side;
   argmax?: Side;
 }
 
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     sentences: sentences.length,
     tokens,
     threads: Number(threads),
-    engine: { tokensPerSecond: Math.round(engine.tokensPerSecond), argmaxTokensPerSecond: Math.round(engine.argmax!.tokensPerSecond), firstResultMs: Math.round(engine.firstResultMs), maxRssMB: Math.round(engine.maxRssMB) },
+    engine: { tokensPerSecond: Math.round(engine.tokensPerSecond), everyTypeTokensPerSecond: Math.round(engine.everyType!.tokensPerSecond), argmaxTokensPerSecond: Math.round(engine.argmax!.tokensPerSecond), firstResultMs: Math.round(engine.firstResultMs), maxRssMB: Math.round(engine.maxRssMB) },
     peer: { tokensPerSecond: Math.round(peer.tokensPerSecond), firstResultMs: Math.round(peer.firstResultMs), maxRssMB: Math.round(peer.maxRssMB) },
     throughputRatio: Number((engine.tokensPerSecond / peer.tokensPerSecond).toFixed(2)),
     agreement: { wordsCompared: compared, disagreements, examples },

@@ -4,6 +4,7 @@
  * Writes {tokensPerSecond, seconds, firstResultMs, maxRssMB, labels (per sentence, per word; null where the
  * side could not label the word)}. With TYPES_JSON (the gold file's entity types), the engine predicts only those
  * types, as the editor and `bioner eval` do for a gold file: a multi-corpus model's Species on BC5CDR are no errors.
+ * The engine side also runs with every type of the default output (`everyType`) and in argmax mode (`argmax`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -50,8 +51,10 @@ async function runPeer(): Promise<Result> {
 }
 
 async function main(): Promise<void> {
-  let result: Result & { argmax?: Result };
-  if (side === 'engine') result = { ...(await runEngine('constrained', typesArg && JSON.parse(typesArg))), argmax: await runEngine('argmax') };
+  let result: Result & { everyType?: Result; argmax?: Result };
+  if (side === 'engine') {
+    result = { ...(await runEngine('constrained', typesArg && JSON.parse(typesArg))), everyType: await runEngine('constrained'), argmax: await runEngine('argmax') };
+  }
   else if (side === 'peer') result = await runPeer();
   else throw new Error(`unknown side ${side}`);
   writeFileSync(outFile, JSON.stringify({ ...result, maxRssMB: process.resourceUsage().maxRSS / 1024 }));

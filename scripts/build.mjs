@@ -35,8 +35,10 @@ await Promise.all([
   }),
 ]);
 chmodSync('dist/cli.js', 0o755);
-// Read at run time by the gRPC inference client (server/src/core/ner/grpcTransport.ts), beside the bundles.
+// Read at run time beside the bundles: by the gRPC inference client (grpcTransport.ts) and by the inference workers,
+// which cut multi-head graphs to the heads a run reads (graphPruning.ts).
 cpSync('server/src/core/ner/grpc_predict_v2.proto', 'dist/grpc_predict_v2.proto');
+cpSync('server/src/core/ner/onnx.proto', 'dist/onnx.proto');
 shipPackage('onnxruntime-common', ['package.json', 'dist']);
 shipPackage('onnxruntime-node', ['package.json', 'dist', `bin/napi-v6/${process.platform}/${process.arch}`]);
 

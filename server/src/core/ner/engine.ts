@@ -113,7 +113,8 @@ export class NerEngine {
     this.heads = heads.map((head) => {
       const names = head.labels.map((id) => folder.labels[id]);
       const contiguous = head.labels.every((id, i) => id === head.labels[0] + i);
-      return { labels: head.labels, names, range: contiguous ? [head.labels[0], head.labels[0] + head.labels.length] : undefined, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
+      const index = folder.heads.indexOf(head);
+      return { index: index < 0 ? undefined : index, labels: head.labels, names, range: contiguous ? [head.labels[0], head.labels[0] + head.labels.length] : undefined, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
     });
   }
 
@@ -122,6 +123,7 @@ export class NerEngine {
     // Argmax mode mirrors plain pipelines: one argmax over every label of every head.
     const heads = options.decoding === 'argmax' ? [{ name: 'all', labels: folder.labels.map((_, i) => i), byDefault: true }] : selectHeads(folder, options.heads);
     const encoder = new SubwordEncoder(folder);
+    const headIndices = heads.map((head) => folder.heads.indexOf(head));
     const graph = options.graph
       ? await options.graph(folder)
       : await WorkerPool.start({
@@ -129,6 +131,8 @@ export class NerEngine {
           device: options.device ?? 'auto',
           threads: options.threads ?? 1,
           workers: options.workers ?? 1,
+          headWidths: tiledHeadWidths(folder),
+          heads: headIndices.includes(-1) ? undefined : headIndices,
           workerScript: options.workerScript,
           onWorkerExit: options.onWorkerExit,
         });
@@ -151,7 +155,7 @@ export class NerEngine {
     const ids = [...this.encoder.prefix, this.encoder.largestId, ...this.encoder.suffix];
     let dims: number[];
     try {
-      dims = (await this.graph.run(BigInt64Array.from(ids, BigInt), new BigInt64Array(ids.length).fill(1n), 1, ids.length)).dims;
+      dims = (await this.graph.run(BigInt64Array.from(ids, BigInt), new BigInt64Array(ids.length).fill(1n), 1, ids.length, undefined, graphHeads(this.heads))).dims;
     } catch (error) {
       // A server's failure is not the folder's: it says so itself.
       if (error instanceof GraphUnavailable || error instanceof InferenceServerError) throw error;
@@ -199,6 +203,7 @@ export class NerEngine {
       await this.score(
         todo.map((i) => sentences[i]),
         options,
+        heads,
         (k, scores) => {
           const { prediction } = this.decodeScores(scores, heads, options.types);
           results[todo[k]] = prediction;
@@ -222,6 +227,7 @@ export class NerEngine {
     await this.score(
       todo.map((i) => sentences[i]),
       options,
+      heads,
       (k, scores) => {
         const { prediction, marginalsByHead } = this.decodeScores(scores, heads, options.types);
         results[todo[k]] = { labels: prediction.labels, heads: marginalsByHead.map((marginals, h) => ({ labels: heads[h].names, marginals })) };
@@ -242,7 +248,13 @@ export class NerEngine {
    * FIRST_SENTENCES, then four times as many each time: the workers run a chunk while the main thread encodes the next
    * (it encodes about six times faster than the workers run).
    */
-  private async score(sentences: readonly (readonly string[])[], options: PredictOptions, scored: (sentence: number, scores: Float32Array[]) => void): Promise<void> {
+  private async score(
+    sentences: readonly (readonly string[])[],
+    options: PredictOptions,
+    heads: readonly DecodedHead[],
+    scored: (sentence: number, scores: Float32Array[]) => void,
+  ): Promise<void> {
+    const graphHeadsRead = graphHeads(heads);
     const windows: Window[][] = [];
     // logits[sentence][window][word in window]: the scores at that word's first sub-word.
     const logits: Float32Array[][][] = [];
@@ -266,7 +278,7 @@ export class NerEngine {
         const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_SUBWORDS / longest), flat.length - at));
         const batch = flat.slice(at, at + size);
         at += size;
-        const run = this.runBatch(batch.map((b) => b.window), options.isCancelled).then((perWindow) => {
+        const run = this.runBatch(batch.map((b) => b.window), options.isCancelled, graphHeadsRead).then((perWindow) => {
           batch.forEach((b, k) => {
             logits[b.s][b.w] = perWindow[k];
             if (--missing[b.s] > 0) return;
@@ -287,7 +299,7 @@ export class NerEngine {
   }
 
   /** Runs windows padded to one length; returns per window the score rows of its words' first sub-words. */
-  private async runBatch(batch: Window[], isCancelled?: () => boolean): Promise<Float32Array[][]> {
+  private async runBatch(batch: Window[], isCancelled: (() => boolean) | undefined, heads: readonly number[] | undefined): Promise<Float32Array[][]> {
     const sequence = Math.max(...batch.map((w) => w.ids.length));
     const inputIds = new BigInt64Array(batch.length * sequence);
     const attentionMask = new BigInt64Array(batch.length * sequence);
@@ -300,7 +312,7 @@ export class NerEngine {
         maskWords[2 * (b * sequence + t) + LOW_WORD] = 1;
       });
     });
-    const reply = await this.graph.run(inputIds, attentionMask, batch.length, sequence, isCancelled);
+    const reply = await this.graph.run(inputIds, attentionMask, batch.length, sequence, isCancelled, heads);
     const [, , labels] = reply.dims;
     return batch.map((window, b) =>
       window.firstSubword.map((position) => reply.logits.subarray((b * sequence + position) * labels, (b * sequence + position + 1) * labels)),
@@ -378,6 +390,8 @@ export class NerEngine {
 }
 
 interface DecodedHead {
+  /** Its place in `bioner.heads`; unset for argmax mode's one head over every label. */
+  index?: number;
   labels: number[];
   /** The labels' names. */
   names: string[];
@@ -432,6 +446,21 @@ function selectHeads(folder: ModelFolder, names: readonly string[] | undefined):
     throw new ModelFolderError(folder.dir, [`no head named ${unknown.map((n) => `'${n}'`).join(', ') || '(none given)'}; its heads are ${known.join(', ')}`]);
   }
   return folder.heads.filter((head) => names.includes(head.name));
+}
+
+/**
+ * Each head's label count when the heads lie one after the other on the label axis, as merged and multi-task models
+ * lay them out: the graph may then be cut to the heads a run reads. Unset for one head or another layout.
+ */
+function tiledHeadWidths(folder: ModelFolder): number[] | undefined {
+  let next = 0;
+  const tiled = folder.heads.every((head) => head.labels.every((id) => id === next++));
+  return folder.heads.length > 1 && tiled && next === folder.labels.length ? folder.heads.map((head) => head.labels.length) : undefined;
+}
+
+/** The heads a graph run computes for these decoded heads (their `bioner.heads` indices), or every head. */
+function graphHeads(heads: readonly DecodedHead[]): number[] | undefined {
+  return heads.every((head) => head.index !== undefined) ? heads.map((head) => head.index!) : undefined;
 }
 
 function emptyPrediction(): SentencePrediction {

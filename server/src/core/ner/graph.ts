@@ -9,8 +9,12 @@ export interface GraphOutput {
 export interface Graph {
   /** What runs the graph (`cpu`, `cuda`, an endpoint…), and why the requested device was not used, when it was not. */
   readonly ready: { device: string; fallbackReason?: string };
-  /** Runs int64 `[batch, sequence]` inputs; dropped with `Cancelled` if `isCancelled` says so before it is sent. */
-  run(inputIds: BigInt64Array, attentionMask: BigInt64Array, batch: number, sequence: number, isCancelled?: () => boolean): Promise<GraphOutput>;
+  /**
+   * Runs int64 `[batch, sequence]` inputs; dropped with `Cancelled` if `isCancelled` says so before it is sent. `heads`
+   * (indices into `bioner.heads`) are those whose logits the caller reads: a runner may compute only theirs and give
+   * zeros for the rest of the label axis.
+   */
+  run(inputIds: BigInt64Array, attentionMask: BigInt64Array, batch: number, sequence: number, isCancelled?: () => boolean, heads?: readonly number[]): Promise<GraphOutput>;
   dispose(): Promise<void>;
 }
 

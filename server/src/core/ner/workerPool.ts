@@ -14,6 +14,10 @@ export interface WorkerPoolOptions {
   device: Device;
   threads: number;
   workers: number;
+  /** A multi-head graph's label count per head, in the logits' order: batches then run on graphs cut to their heads. */
+  headWidths?: readonly number[];
+  /** The heads of the sessions made at start (every head when absent). */
+  heads?: readonly number[];
   /** The bundled nerWorker.js, beside the server or CLI bundle by default. */
   workerScript?: string;
   /** A worker died and is being replaced (the batch it ran is re-run). */
@@ -27,6 +31,7 @@ interface Job {
   batch: number;
   sequence: number;
   isCancelled?: () => boolean;
+  heads?: readonly number[];
   /** Workers that died running this batch. */
   crashes: number;
   resolve: (reply: RunReply) => void;
@@ -96,11 +101,11 @@ export class WorkerPool implements Graph {
   }
 
   /** Queues a batch; it is dropped with `Cancelled` if `isCancelled` says so before a worker takes it. */
-  run(inputIds: BigInt64Array, attentionMask: BigInt64Array, batch: number, sequence: number, isCancelled?: () => boolean): Promise<RunReply> {
+  run(inputIds: BigInt64Array, attentionMask: BigInt64Array, batch: number, sequence: number, isCancelled?: () => boolean, heads?: readonly number[]): Promise<RunReply> {
     if (this.broken) return Promise.reject(this.broken);
     if (this.closed) return Promise.reject(new Cancelled());
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, inputIds, attentionMask, batch, sequence, isCancelled, crashes: 0, resolve, reject });
+      this.queue.push({ id: this.nextId++, inputIds, attentionMask, batch, sequence, isCancelled, heads, crashes: 0, resolve, reject });
       this.dispatch();
     });
   }
@@ -161,8 +166,8 @@ export class WorkerPool implements Graph {
         this.slots.splice(this.slots.indexOf(slot), 1);
         reject(new Error(`the inference worker exited with code ${code} while loading ${this.options.onnxPath}`));
       });
-      const { onnxPath, device, threads } = this.options;
-      worker.postMessage({ kind: 'init', onnxPath, device, threads, gate: this.gate.buffer });
+      const { onnxPath, device, threads, headWidths, heads } = this.options;
+      worker.postMessage({ kind: 'init', onnxPath, device, threads, headWidths, heads, gate: this.gate.buffer });
     });
   }
 
@@ -178,7 +183,8 @@ export class WorkerPool implements Graph {
       if (!job) return;
       slot.job = job;
       // Inputs are copied, not transferred: a batch must survive its worker dying.
-      slot.worker.postMessage({ kind: 'run', id: job.id, batch: job.batch, sequence: job.sequence, inputIds: job.inputIds, attentionMask: job.attentionMask });
+      const { id, batch, sequence, inputIds, attentionMask, heads } = job;
+      slot.worker.postMessage({ kind: 'run', id, batch, sequence, inputIds, attentionMask, heads });
     }
   }
 

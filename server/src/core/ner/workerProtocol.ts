@@ -8,6 +8,10 @@ export interface InitRequest {
   onnxPath: string;
   device: Device;
   threads: number;
+  /** A multi-head graph's label count per head, in the logits' order: batches may then run on a graph cut to their heads. */
+  headWidths?: readonly number[];
+  /** The heads of the first session (every head when absent). */
+  heads?: readonly number[];
   /** Shared with the pool: see `Gate`. */
   gate: SharedArrayBuffer;
 }
@@ -29,6 +33,8 @@ export interface RunRequest {
   sequence: number;
   inputIds: BigInt64Array;
   attentionMask: BigInt64Array;
+  /** The heads whose logits are read; the others' may be zeros. Every head when absent. */
+  heads?: readonly number[];
 }
 
 export interface RunReply {
