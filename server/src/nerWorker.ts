@@ -1,21 +1,16 @@
 /**
- * Inference worker thread: owns the onnxruntime sessions and runs the batches it is sent. A multi-head graph gets one
- * session per set of heads that batches read, cut to those heads (graphPruning.ts), the least recently used dropped.
+ * Inference worker thread: owns the onnxruntime sessions and runs the batches it is sent, each on the graph file it
+ * names (the model, or the model cut to the heads the batch is read for: graphPruning.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { pruneToHeads } from './core/ner/graphPruning';
 import { Gate, type InitReply, type InitRequest, type WorkerReply, type WorkerRequest } from './core/ner/workerProtocol';
 
-/** Sessions by the heads they compute (WHOLE for the whole graph), least recently used first. */
+/** Sessions by graph file, least recently used first. */
 const sessions = new Map<string, ort.InferenceSession>();
-/** The editor needs about three: the types of prose, those of a BIO file, every head (a corpus check). */
+/** The editor needs about three: the types of prose, those of a BIO file, every head (a corpus review). */
 const MAX_SESSIONS = 3;
-const WHOLE = 'whole';
-let onnxPath = '';
-/** Label count per head while the graph can be cut; unset for one head, or once a cut was found impossible. */
-let headWidths: readonly number[] | undefined;
 let sessionOptions: ort.InferenceSession.SessionOptions;
 let gate: Int32Array | undefined;
 // Failures come back as exceptions (a missing GPU provider as fallbackReason): the native log would only repeat them.
@@ -24,9 +19,6 @@ ort.env.logLevel = 'fatal';
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
 
 async function start(request: InitRequest): Promise<InitReply> {
-  ({ onnxPath, headWidths } = request);
-  const key = keyOf(request.heads);
-  const graph = graphOf(key);
   const options = (provider: string): ort.InferenceSession.SessionOptions => ({
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
@@ -38,54 +30,33 @@ async function start(request: InitRequest): Promise<InitReply> {
   let fallbackReason: string | undefined;
   for (const provider of wanted) {
     try {
-      return describe(provider, await open(key, graph, options(provider)));
+      return describe(provider, await open(request.onnxPath, options(provider)));
     } catch (error) {
       fallbackReason = `${provider} unavailable: ${(error as Error).message.split('\n')[0]}`;
     }
   }
-  return { ...describe('cpu', await open(key, graph, options('cpu'))), fallbackReason: device === 'auto' ? undefined : fallbackReason };
+  return { ...describe('cpu', await open(request.onnxPath, options('cpu'))), fallbackReason: device === 'auto' ? undefined : fallbackReason };
 }
 
-/** The session computing `heads`, made (and the least recently used dropped) when none does yet. */
-async function sessionFor(heads: readonly number[] | undefined): Promise<ort.InferenceSession> {
-  const key = keyOf(heads);
-  const session = sessions.get(key);
-  if (!session) return open(key, graphOf(key), sessionOptions);
-  sessions.delete(key);
-  sessions.set(key, session);
+/** The session of a graph file, opened (and the least recently used closed) when there is none yet. */
+async function sessionFor(onnxPath: string): Promise<ort.InferenceSession> {
+  const session = sessions.get(onnxPath);
+  if (!session) return open(onnxPath, sessionOptions);
+  sessions.delete(onnxPath);
+  sessions.set(onnxPath, session);
   return session;
 }
 
-async function open(key: string, graph: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
-  const session = await guarded(() => (typeof graph === 'string' ? ort.InferenceSession.create(graph, options) : ort.InferenceSession.create(graph, options)));
+async function open(onnxPath: string, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  const session = await guarded(() => ort.InferenceSession.create(onnxPath, options));
   sessionOptions = options;
-  sessions.set(key, session);
-  for (const [old, unused] of sessions) {
+  sessions.set(onnxPath, session);
+  for (const [path, unused] of sessions) {
     if (sessions.size <= MAX_SESSIONS) break;
-    sessions.delete(old);
+    sessions.delete(path);
     await guarded(() => unused.release());
   }
   return session;
-}
-
-/** The sorted head indices, or WHOLE for every head or a graph that cannot be cut. */
-function keyOf(heads: readonly number[] | undefined): string {
-  if (!heads || !headWidths) return WHOLE;
-  const keep = [...new Set(heads)].sort((a, b) => a - b);
-  return keep.length >= headWidths.length ? WHOLE : keep.join(',');
-}
-
-/** The model file, or the graph cut to the key's heads; a graph that cannot be cut is run whole from then on. */
-function graphOf(key: string): string | Uint8Array {
-  if (key === WHOLE || !headWidths) return onnxPath;
-  let cut: Uint8Array | undefined;
-  try {
-    cut = pruneToHeads(readFileSync(onnxPath), headWidths, key === '' ? [] : key.split(',').map(Number));
-  } catch {
-    // A file protobuf cannot read: onnxruntime says what is wrong with it.
-  }
-  if (!cut) headWidths = undefined;
-  return cut ?? onnxPath;
 }
 
 function hasNvidiaGpu(): boolean {
@@ -116,7 +87,7 @@ parentPort!.on('message', async (request: WorkerRequest) => {
       reply(await start(request));
       return;
     }
-    const session = await sessionFor(request.heads);
+    const session = await sessionFor(request.onnxPath);
     const dims = [request.batch, request.sequence];
     // Feed only what the graph declares: exporters drop unused inputs, BERT-likes add token_type_ids.
     const available: Record<string, () => BigInt64Array> = {

@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as protobuf from 'protobufjs';
 import { NerEngine } from '../../server/src/core/ner/engine';
-import { pruneToHeads } from '../../server/src/core/ner/graphPruning';
+import { HeadGraphs, pruneToHeads } from '../../server/src/core/ner/graphPruning';
 import { loadModelFolder } from '../../server/src/core/ner/modelFolder';
 import { SubwordEncoder } from '../../server/src/core/ner/subwords';
 import { WorkerPool } from '../../server/src/core/ner/workerPool';
@@ -96,6 +96,23 @@ test('a graph is left whole when every head is kept or when its logits are not a
   assert.equal(pruneToHeads(readFileSync(single.onnxPath), [1, single.labels.length - 1], [0]), undefined);
 });
 
+test('cut graphs are written once per head set to a temporary folder that dispose removes', () => {
+  const graphs = new HeadGraphs(folder.onnxPath, widths);
+  const bc5cdr = graphs.pathFor([headIndex('BC5CDR')]);
+  assert.notEqual(bc5cdr, folder.onnxPath);
+  assert.ok(readFileSync(bc5cdr).length < modelBytes.length);
+  assert.equal(graphs.pathFor([headIndex('BC5CDR'), headIndex('BC5CDR')]), bc5cdr);
+  assert.equal(graphs.pathFor(widths.map((_, h) => h).reverse()), folder.onnxPath, 'every head: the model itself');
+  assert.equal(graphs.pathFor(undefined), folder.onnxPath);
+  graphs.dispose();
+  assert.equal(existsSync(bc5cdr), false);
+  // A graph that is not a concatenation of heads is run whole, and found so once.
+  const single = loadModelFolder(TEST_MODEL);
+  const uncut = new HeadGraphs(single.onnxPath, [1, single.labels.length - 1]);
+  assert.equal(uncut.pathFor([0]), single.onnxPath);
+  assert.equal(uncut.pathFor([1]), single.onnxPath);
+});
+
 test('workers run each batch on a graph cut to its heads, and keep doing so after sessions are dropped', async () => {
   const pool = await WorkerPool.start({ onnxPath: folder.onnxPath, device: 'cpu', threads: 1, workers: 1, workerScript: WORKER_SCRIPT, headWidths: widths, heads: [0] });
   try {
@@ -111,7 +128,8 @@ test('workers run each batch on a graph cut to its heads, and keep doing so afte
 });
 
 test('predictions on a cut graph are those of the whole graph, for the default heads and for chosen types', async () => {
-  const cutting = await NerEngine.load(DEFAULT_MODEL, { workerScript: WORKER_SCRIPT, device: 'cpu' });
+  // Sessions are made at load for Chemical's heads; the other type selections get theirs when first asked for.
+  const cutting = await NerEngine.load(DEFAULT_MODEL, { workerScript: WORKER_SCRIPT, device: 'cpu', usualTypes: new Set(['Chemical']) });
   const whole = await NerEngine.load(DEFAULT_MODEL, {
     workerScript: WORKER_SCRIPT,
     graph: (folder) => WorkerPool.start({ onnxPath: folder.onnxPath, device: 'cpu', threads: 1, workers: 1, workerScript: WORKER_SCRIPT }),

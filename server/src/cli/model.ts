@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { SETTINGS } from '@common/settings';
 import type { AbbreviationScope } from '../core/ner/abbreviationTypes';
 import { NerEngine, type SentencePrediction } from '../core/ner/engine';
-import { chooseTypes } from '../core/ner/entityTypes';
+import { chooseTypes, namedTypes } from '../core/ner/entityTypes';
 import { DEFAULT_MODEL_DIR } from '../core/ner/modelFolder';
 import { predictWithAbbreviations } from '../core/ner/predictDocument';
 import type { RemoteGraph } from '../core/ner/remoteGraph';
@@ -21,7 +21,8 @@ export async function loadEngine(values: Record<string, string | undefined>, fla
   const threads = positiveInteger(values, 'threads');
   const heads = values.heads?.split(',').map((name) => name.trim());
   const remote = remoteGraphFromArgs(values);
-  const engine = await NerEngine.load(dir, { device, workers, threads, preferQuantized: flags.has('quantized'), heads, graph: remote?.connect });
+  const usualTypes = values.types === undefined ? undefined : namedTypes(values.types.split(','));
+  const engine = await NerEngine.load(dir, { device, workers, threads, preferQuantized: flags.has('quantized'), heads, usualTypes, graph: remote?.connect });
   const graph = remote?.graph();
   if (graph) remoteGraphs.set(engine, graph);
   if (engine.fallbackReason) process.stderr.write(`bioner: running on the CPU: ${engine.fallbackReason}\n`);

@@ -9,7 +9,7 @@ import type { BionerSettings } from '@common/settings';
 import type { ModelStatus } from '@common/protocol';
 import { Cancelled } from '../core/ner/cancelled';
 import { NerEngine, type EngineOptions } from '../core/ner/engine';
-import { chooseTypes } from '../core/ner/entityTypes';
+import { chooseTypes, namedTypes } from '../core/ner/entityTypes';
 import { GraphUnavailable, InferenceServerError, type Graph } from '../core/ner/graph';
 import { DEFAULT_MODEL_DIR, ModelFolderError, type ModelFolder } from '../core/ner/modelFolder';
 import { RemoteGraph, type InferenceServer } from '../core/ner/remoteGraph';
@@ -112,6 +112,7 @@ export class ModelService {
       workers: settings.workers,
       threads: settings.threads,
       preferQuantized: settings.useQuantized,
+      usualTypes: namedTypes(settings.entityTypes),
       onWorkerExit: (message) => this.log(`${message} (model ${dir})`),
     };
     const server = this.serverDown ? undefined : this.inferenceServer(settings);

@@ -62,6 +62,11 @@ export interface EngineOptions {
    * the heads marked as part of the default output.
    */
   heads?: readonly string[];
+  /**
+   * The types most predictions will ask for (`bioner.entityTypes` in the editor): the graph sessions made at load
+   * compute only their heads. Every decoded head by default, or when no head predicts them.
+   */
+  usualTypes?: ReadonlySet<string>;
   /** An inference worker died and is being replaced. */
   onWorkerExit?: (message: string) => void;
   /** Runs the graph elsewhere than in local worker threads (e.g. a RemoteGraph on an inference server). */
@@ -98,7 +103,6 @@ export class NerEngine {
   /** Predictions by type selection, then by the sentence's words: a key found again is the same string object,
    * whose hash V8 keeps, where a concatenated key was hashed anew on every lookup (15 ms per edit of 5,000 sentences). */
   private readonly caches = new Map<string, Map<string, SentencePrediction>>();
-  private readonly heads: DecodedHead[];
   /** Words and seconds of model time, for the tokens/s figure. */
   private wordsDone = 0;
   private secondsSpent = 0;
@@ -108,22 +112,19 @@ export class NerEngine {
     private readonly encoder: SubwordEncoder,
     private readonly graph: Graph,
     private readonly decoding: 'constrained' | 'argmax',
-    heads: readonly Head[],
-  ) {
-    this.heads = heads.map((head) => {
-      const names = head.labels.map((id) => folder.labels[id]);
-      const contiguous = head.labels.every((id, i) => id === head.labels[0] + i);
-      const index = folder.heads.indexOf(head);
-      return { index: index < 0 ? undefined : index, labels: head.labels, names, range: contiguous ? [head.labels[0], head.labels[0] + head.labels.length] : undefined, tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag), mask: new TransitionMask(names), crf: head.crf };
-    });
-  }
+    private readonly heads: readonly DecodedHead[],
+    /** The heads of the usual type selection: the graph is checked on them, so that no other session is made for it. */
+    private readonly usualHeads: readonly DecodedHead[],
+  ) {}
 
   static async load(dir: string, options: EngineOptions = {}): Promise<NerEngine> {
     const folder = loadModelFolder(dir, { preferQuantized: options.preferQuantized });
     // Argmax mode mirrors plain pipelines: one argmax over every label of every head.
-    const heads = options.decoding === 'argmax' ? [{ name: 'all', labels: folder.labels.map((_, i) => i), byDefault: true }] : selectHeads(folder, options.heads);
+    const selected = options.decoding === 'argmax' ? [{ name: 'all', labels: folder.labels.map((_, i) => i), byDefault: true }] : selectHeads(folder, options.heads);
+    const heads = selected.map((head) => decodedHead(folder, head));
+    const chosen = headsFor(heads, options.usualTypes);
+    const usualHeads = chosen.length > 0 ? chosen : heads;
     const encoder = new SubwordEncoder(folder);
-    const headIndices = heads.map((head) => folder.heads.indexOf(head));
     const graph = options.graph
       ? await options.graph(folder)
       : await WorkerPool.start({
@@ -132,11 +133,11 @@ export class NerEngine {
           threads: options.threads ?? 1,
           workers: options.workers ?? 1,
           headWidths: tiledHeadWidths(folder),
-          heads: headIndices.includes(-1) ? undefined : headIndices,
+          heads: graphHeads(usualHeads),
           workerScript: options.workerScript,
           onWorkerExit: options.onWorkerExit,
         });
-    const engine = new NerEngine(folder, encoder, graph, options.decoding ?? 'constrained', heads);
+    const engine = new NerEngine(folder, encoder, graph, options.decoding ?? 'constrained', heads, usualHeads);
     try {
       await engine.probe();
     } catch (error) {
@@ -155,7 +156,7 @@ export class NerEngine {
     const ids = [...this.encoder.prefix, this.encoder.largestId, ...this.encoder.suffix];
     let dims: number[];
     try {
-      dims = (await this.graph.run(BigInt64Array.from(ids, BigInt), new BigInt64Array(ids.length).fill(1n), 1, ids.length, undefined, graphHeads(this.heads))).dims;
+      dims = (await this.graph.run(BigInt64Array.from(ids, BigInt), new BigInt64Array(ids.length).fill(1n), 1, ids.length, undefined, graphHeads(this.usualHeads))).dims;
     } catch (error) {
       // A server's failure is not the folder's: it says so itself.
       if (error instanceof GraphUnavailable || error instanceof InferenceServerError) throw error;
@@ -236,9 +237,8 @@ export class NerEngine {
     return results;
   }
 
-  /** The heads decoded for a type selection: those predicting at least one chosen type. */
   private headsFor(types: ReadonlySet<string> | undefined): readonly DecodedHead[] {
-    return types ? this.heads.filter((head) => head.tags.some((tag) => types.has(tag.type))) : this.heads;
+    return headsFor(this.heads, types);
   }
 
   /**
@@ -446,6 +446,26 @@ function selectHeads(folder: ModelFolder, names: readonly string[] | undefined):
     throw new ModelFolderError(folder.dir, [`no head named ${unknown.map((n) => `'${n}'`).join(', ') || '(none given)'}; its heads are ${known.join(', ')}`]);
   }
   return folder.heads.filter((head) => names.includes(head.name));
+}
+
+function decodedHead(folder: ModelFolder, head: Head): DecodedHead {
+  const names = head.labels.map((id) => folder.labels[id]);
+  const contiguous = head.labels.every((id, i) => id === head.labels[0] + i);
+  const index = folder.heads.indexOf(head);
+  return {
+    index: index < 0 ? undefined : index,
+    labels: head.labels,
+    names,
+    range: contiguous ? [head.labels[0], head.labels[0] + head.labels.length] : undefined,
+    tags: names.map((l) => (parseTag(l) as { ok: true; tag: Tag }).tag),
+    mask: new TransitionMask(names),
+    crf: head.crf,
+  };
+}
+
+/** The heads decoded for a type selection: those predicting at least one chosen type. */
+function headsFor(heads: readonly DecodedHead[], types: ReadonlySet<string> | undefined): readonly DecodedHead[] {
+  return types ? heads.filter((head) => head.tags.some((tag) => types.has(tag.type))) : heads;
 }
 
 /**

@@ -12,9 +12,15 @@ export interface TypeChoice {
 
 /** The types a list names among those the model predicts; `*` in the list chooses every type. */
 export function chooseTypes(requested: readonly string[], predicted: ReadonlySet<string>): TypeChoice {
+  const names = namedTypes(requested);
+  if (!names) return { unknown: [] };
+  return { types: new Set([...names].filter((name) => predicted.has(name))), unknown: [...names].filter((name) => !predicted.has(name)) };
+}
+
+/** The type names in a list, whether the model predicts them or not; undefined (every type) when it holds `*`. */
+export function namedTypes(requested: readonly string[]): ReadonlySet<string> | undefined {
   const names = requested.map((name) => name.trim()).filter(Boolean);
-  if (names.includes(EVERY_TYPE)) return { unknown: [] };
-  return { types: new Set(names.filter((name) => predicted.has(name))), unknown: names.filter((name) => !predicted.has(name)) };
+  return names.includes(EVERY_TYPE) ? undefined : new Set(names);
 }
 
 /**

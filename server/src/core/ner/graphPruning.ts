@@ -4,6 +4,8 @@
  * whatever output is fetched, so a run that decodes two heads of eight paid for eight. The cut graph keeps the
  * logits' layout: a head left out gives zeros, and the nodes and initializers only it used are gone.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 
@@ -55,6 +57,50 @@ const EXTERNAL_DATA = 1;
 const PREFIX = 'bioner_cut/';
 
 let modelType: protobuf.Type | undefined;
+
+/**
+ * A model file's graphs cut per set of heads, written once to a temporary folder that `dispose` removes: sessions
+ * load them from a path, as they load the model, so no worker holds the model's bytes or decodes them itself.
+ */
+export class HeadGraphs {
+  private readonly files = new Map<string, string>();
+  private folder?: string;
+
+  /** `headWidths`: each head's label count in the logits' order; unset (or found impossible to cut) runs the whole graph. */
+  constructor(
+    private readonly onnxPath: string,
+    private headWidths: readonly number[] | undefined,
+  ) {}
+
+  /** The file of a graph that computes the logits of `heads` (indices into `headWidths`; every head when absent). */
+  pathFor(heads: readonly number[] | undefined): string {
+    if (!heads || !this.headWidths) return this.onnxPath;
+    const keep = [...new Set(heads)].sort((a, b) => a - b);
+    const key = keep.join(',');
+    const known = this.files.get(key);
+    if (known) return known;
+    let file = this.onnxPath;
+    try {
+      const cut = pruneToHeads(readFileSync(this.onnxPath), this.headWidths, keep);
+      if (cut) {
+        this.folder ??= mkdtempSync(path.join(tmpdir(), 'bioner-graphs-'));
+        file = path.join(this.folder, `heads-${keep.join('-') || 'none'}.onnx`);
+        writeFileSync(file, cut);
+      } else if (keep.length < this.headWidths.length) this.headWidths = undefined;
+    } catch {
+      // Unreadable by protobuf (onnxruntime then says what is wrong with the file), or no room to write: run it whole.
+      file = this.onnxPath;
+    }
+    this.files.set(key, file);
+    return file;
+  }
+
+  dispose(): void {
+    if (this.folder) rmSync(this.folder, { recursive: true, force: true });
+    this.folder = undefined;
+    this.files.clear();
+  }
+}
 
 /**
  * The graph with only the logits of heads `keep` computed (indices into `headWidths`, the label count of each head in

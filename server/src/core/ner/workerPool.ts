@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Cancelled } from './cancelled';
 import { GraphUnavailable, type Graph } from './graph';
+import { HeadGraphs } from './graphPruning';
 import { Gate, type Device, type InitReply, type RunReply, type WorkerReply } from './workerProtocol';
 
 export interface WorkerPoolOptions {
@@ -31,7 +32,8 @@ interface Job {
   batch: number;
   sequence: number;
   isCancelled?: () => boolean;
-  heads?: readonly number[];
+  /** The graph that computes the heads the batch is read for. */
+  onnxPath: string;
   /** Workers that died running this batch. */
   crashes: number;
   resolve: (reply: RunReply) => void;
@@ -69,6 +71,7 @@ export class WorkerPool implements Graph {
   private readonly queue: Job[] = [];
   private readonly gate = new Int32Array(new SharedArrayBuffer(Gate.SIZE * Int32Array.BYTES_PER_ELEMENT));
   private readonly script: string;
+  private readonly graphs: HeadGraphs;
   private closed = false;
   /** Set once the pool gave up replacing workers: every run fails with it. */
   private broken?: Error;
@@ -79,6 +82,7 @@ export class WorkerPool implements Graph {
 
   private constructor(private readonly options: WorkerPoolOptions) {
     this.script = options.workerScript ?? path.join(__dirname, 'nerWorker.js');
+    this.graphs = new HeadGraphs(options.onnxPath, options.headWidths);
     livePools.add(this);
   }
 
@@ -105,7 +109,8 @@ export class WorkerPool implements Graph {
     if (this.broken) return Promise.reject(this.broken);
     if (this.closed) return Promise.reject(new Cancelled());
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, inputIds, attentionMask, batch, sequence, isCancelled, heads, crashes: 0, resolve, reject });
+      const onnxPath = this.graphs.pathFor(heads);
+      this.queue.push({ id: this.nextId++, inputIds, attentionMask, batch, sequence, isCancelled, onnxPath, crashes: 0, resolve, reject });
       this.dispatch();
     });
   }
@@ -121,6 +126,7 @@ export class WorkerPool implements Graph {
     const slots = this.slots.splice(0);
     for (const slot of slots) slot.job?.reject(new Cancelled());
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    this.graphs.dispose();
     livePools.delete(this);
   }
 
@@ -131,6 +137,7 @@ export class WorkerPool implements Graph {
     for (let running = this.running(); running > 0 && Date.now() < deadline; running = this.running()) {
       Atomics.wait(this.gate, Gate.RUNNING, running, deadline - Date.now());
     }
+    this.graphs.dispose();
   }
 
   private close(): void {
@@ -166,8 +173,8 @@ export class WorkerPool implements Graph {
         this.slots.splice(this.slots.indexOf(slot), 1);
         reject(new Error(`the inference worker exited with code ${code} while loading ${this.options.onnxPath}`));
       });
-      const { onnxPath, device, threads, headWidths, heads } = this.options;
-      worker.postMessage({ kind: 'init', onnxPath, device, threads, headWidths, heads, gate: this.gate.buffer });
+      const { device, threads, heads } = this.options;
+      worker.postMessage({ kind: 'init', onnxPath: this.graphs.pathFor(heads), device, threads, gate: this.gate.buffer });
     });
   }
 
@@ -183,8 +190,8 @@ export class WorkerPool implements Graph {
       if (!job) return;
       slot.job = job;
       // Inputs are copied, not transferred: a batch must survive its worker dying.
-      const { id, batch, sequence, inputIds, attentionMask, heads } = job;
-      slot.worker.postMessage({ kind: 'run', id, batch, sequence, inputIds, attentionMask, heads });
+      const { id, batch, sequence, inputIds, attentionMask, onnxPath } = job;
+      slot.worker.postMessage({ kind: 'run', id, batch, sequence, inputIds, attentionMask, onnxPath });
     }
   }
 

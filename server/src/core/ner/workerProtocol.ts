@@ -8,10 +8,6 @@ export interface InitRequest {
   onnxPath: string;
   device: Device;
   threads: number;
-  /** A multi-head graph's label count per head, in the logits' order: batches may then run on a graph cut to their heads. */
-  headWidths?: readonly number[];
-  /** The heads of the first session (every head when absent). */
-  heads?: readonly number[];
   /** Shared with the pool: see `Gate`. */
   gate: SharedArrayBuffer;
 }
@@ -33,8 +29,8 @@ export interface RunRequest {
   sequence: number;
   inputIds: BigInt64Array;
   attentionMask: BigInt64Array;
-  /** The heads whose logits are read; the others' may be zeros. Every head when absent. */
-  heads?: readonly number[];
+  /** The graph to run it on: the model, or the model cut to the heads the batch is read for. */
+  onnxPath: string;
 }
 
 export interface RunReply {
