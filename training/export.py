@@ -14,6 +14,7 @@ from contextlib import redirect_stderr
 
 import numpy as np
 
+from . import char_tables
 from .output import DiskFull, written
 from .tokenization import dump_json, save_tokenizer, tokenizer_config
 
@@ -97,6 +98,9 @@ def export_onnx(model, path: str, n_labels: int) -> None:
     onnx.checker.check_model(m)
     out = m.graph.output[0].type.tensor_type.shape.dim
     assert out[2].dim_value == n_labels, "logits' last axis must be the number of labels"
+    # The same features, faster; the graph is then checked against the model as exported.
+    if char_tables.rewrite(m):
+        char_tables.save(m, path)
 
 
 def quantize(src: str, dst: str) -> None:
