@@ -85,10 +85,11 @@ export interface PredictOptions {
 
 /**
  * Sub-word positions per batch: bounds memory and keeps batches of similar lengths. Each session's peak memory grows
- * with it (the graph's intermediates, about 25 kB per position): 8192 held about 80 MB more per worker than 1024
- * (server 486 against 331 MB with two workers), for the same words/s and the same labels.
+ * with it (the graph's intermediates): 8192 held about 80 MB more per worker than 1024 (server 486 against 331 MB
+ * with two workers), and once the char-CNN became lookup tables 1024 held 398 MB against 348 for 512, whose first
+ * pass over the 5,000-sentence note was also the fastest (6.3 s; 6.7 s with 1024, 6.9 s with 256).
  */
-const BATCH_SUBWORDS = 1024;
+const BATCH_SUBWORDS = 512;
 const MAX_BATCH = 64;
 /** Sentences batched on their own before the next are encoded: encoding all 5,000 first kept the workers idle 300 ms. */
 const FIRST_SENTENCES = 200;
