@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as protobuf from 'protobufjs';
@@ -97,8 +99,18 @@ test('a graph is left whole when every head is kept or when its logits are not a
 });
 
 test('cut graphs are written once per head set to a temporary folder that dispose removes', () => {
+  // What a process killed before its cleanup left behind goes; a running process's folder stays.
+  const dead = path.join(tmpdir(), `bioner-graphs-${spawnSync(process.execPath, ['-e', '']).pid}-left`);
+  const alive = path.join(tmpdir(), `bioner-graphs-${process.ppid}-kept`);
+  for (const dir of [dead, alive]) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'heads-0.onnx'), 'x');
+  }
   const graphs = new HeadGraphs(folder.onnxPath, widths);
   const bc5cdr = graphs.pathFor([headIndex('BC5CDR')]);
+  assert.equal(existsSync(dead), false);
+  assert.equal(existsSync(alive), true);
+  rmSync(alive, { recursive: true });
   assert.notEqual(bc5cdr, folder.onnxPath);
   assert.ok(readFileSync(bc5cdr).length < modelBytes.length);
   assert.equal(graphs.pathFor([headIndex('BC5CDR'), headIndex('BC5CDR')]), bc5cdr);

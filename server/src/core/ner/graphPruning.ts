@@ -4,7 +4,7 @@
  * whatever output is fetched, so a run that decodes two heads of eight paid for eight. The cut graph keeps the
  * logits' layout: a head left out gives zeros, and the nodes and initializers only it used are gone.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
@@ -58,6 +58,28 @@ const PREFIX = 'bioner_cut/';
 
 let modelType: protobuf.Type | undefined;
 
+/** Temporary folders are named `bioner-graphs-PID-…`, so that those of processes killed before their cleanup can be found. */
+const FOLDER = /^bioner-graphs-(\d+)-/;
+
+/** A folder for this process's cut graphs, after removing those of processes that no longer run. */
+function newFolder(): string {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(FOLDER.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !running(pid)) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+  }
+  return mkdtempSync(path.join(tmpdir(), `bioner-graphs-${process.pid}-`));
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * A model file's graphs cut per set of heads, written once to a temporary folder that `dispose` removes: sessions
  * load them from a path, as they load the model, so no worker holds the model's bytes or decodes them itself.
@@ -83,7 +105,7 @@ export class HeadGraphs {
     try {
       const cut = pruneToHeads(readFileSync(this.onnxPath), this.headWidths, keep);
       if (cut) {
-        this.folder ??= mkdtempSync(path.join(tmpdir(), 'bioner-graphs-'));
+        this.folder ??= newFolder();
         file = path.join(this.folder, `heads-${keep.join('-') || 'none'}.onnx`);
         writeFileSync(file, cut);
       } else if (keep.length < this.headWidths.length) this.headWidths = undefined;
