@@ -7,8 +7,10 @@ convolution (im2col and a small GEMM), the padding mask (Where) and the transpos
 default model's time for about 4 % of its multiply-adds. The tables give the same features in a few passes.
 
 The padding character (id 0) has a zero embedding, as the convolution's own zero padding at the word's edges,
-so a neighbour beyond the edge is a lookup of row 0. The mask becomes row 0 of the centre table: a padded
-position gets the mask value (-1e4), under any real position's feature, as before the max over positions.
+so a neighbour beyond the edge is a lookup of row 0. The mask becomes a one-column table, the mask value (-1e4)
+for the padding character and 0 for the others, added to the sum: a padded position stays under any real
+position's feature, as before the max over positions. Kept apart from the feature tables, it leaves their range
+alone, so that int8 quantization of their lookups (one scale per table) keeps them precise.
 
     python3 -m training.char_tables MODEL_DIR   rewrites MODEL_DIR/onnx/model.onnx in place, after checking
                                                 that its logits are unchanged on the tokenizer's pieces
@@ -80,7 +82,8 @@ def rewrite(model) -> int:
         base = conv.name or conv.output[0]
         tables = [embedding @ weight[:, :, j].T for j in range(k)]
         tables[p] = tables[p] + bias
-        tables[p][0] = float(fill)
+        mask = np.zeros((len(embedding), 1), dtype=np.float32)
+        mask[0] = float(fill)
 
         nodes = []
         padded = f"{base}/padded_ids"
@@ -102,6 +105,9 @@ def rewrite(model) -> int:
                 nodes.append(helper.make_node("Slice", [padded, *names], [neighbours], name=f"{base}/slice_{j}"))
             terms.append(f"{base}/term_{j}")
             nodes.append(helper.make_node("Gather", [table, neighbours], [terms[-1]], name=f"{base}/lookup_{j}", axis=0))
+        g.initializer.append(numpy_helper.from_array(mask, f"{base}/mask"))
+        terms.append(f"{base}/masked")
+        nodes.append(helper.make_node("Gather", [f"{base}/mask", ids], [terms[-1]], name=f"{base}/lookup_mask", axis=0))
         features = f"{base}/features"
         nodes.append(helper.make_node("Sum", terms, [features], name=f"{base}/sum"))
         # [slots, characters, filters]: the max runs over axis 1 now.
