@@ -78,40 +78,7 @@ def rewrite(model) -> int:
             continue
         weight = numpy_helper.to_array(inits[conv.input[1]]).astype(np.float32)  # [filters, dim, k]
         bias = numpy_helper.to_array(inits[conv.input[2]]).astype(np.float32)
-        ids = lookup.input[1]
-        base = conv.name or conv.output[0]
-        tables = [embedding @ weight[:, :, j].T for j in range(k)]
-        tables[p] = tables[p] + bias
-        mask = np.zeros((len(embedding), 1), dtype=np.float32)
-        mask[0] = float(fill)
-
-        nodes = []
-        padded = f"{base}/padded_ids"
-        nodes.append(helper.make_node("Pad", [ids, f"{base}/pads"], [padded], name=f"{base}/pad"))
-        g.initializer.append(numpy_helper.from_array(np.array([0, p, 0, p], dtype=np.int64), f"{base}/pads"))
-        terms = []
-        for j in range(k):
-            table = f"{base}/table_{j}"
-            g.initializer.append(numpy_helper.from_array(tables[j].astype(np.float32), table))
-            if j == p:
-                neighbours = ids
-            else:
-                neighbours = f"{base}/ids_{j}"
-                limits = [np.array([j], dtype=np.int64), np.array([j - 2 * p if j < 2 * p else INT64_MAX], dtype=np.int64),
-                          np.array([1], dtype=np.int64)]
-                names = [f"{base}/slice_{j}_{part}" for part in ("starts", "ends", "axes")]
-                for value, name in zip(limits, names):
-                    g.initializer.append(numpy_helper.from_array(value, name))
-                nodes.append(helper.make_node("Slice", [padded, *names], [neighbours], name=f"{base}/slice_{j}"))
-            terms.append(f"{base}/term_{j}")
-            nodes.append(helper.make_node("Gather", [table, neighbours], [terms[-1]], name=f"{base}/lookup_{j}", axis=0))
-        g.initializer.append(numpy_helper.from_array(mask, f"{base}/mask"))
-        terms.append(f"{base}/masked")
-        nodes.append(helper.make_node("Gather", [f"{base}/mask", ids], [terms[-1]], name=f"{base}/lookup_mask", axis=0))
-        features = f"{base}/features"
-        nodes.append(helper.make_node("Sum", terms, [features], name=f"{base}/sum"))
-        # [slots, characters, filters]: the max runs over axis 1 now.
-        nodes.append(helper.make_node("ReduceMax", [features], list(reduce.output), name=reduce.name, axes=[1], keepdims=0))
+        nodes = table_nodes(g, conv.name or conv.output[0], lookup.input[1], embedding, weight, bias, float(fill), reduce)
         at = list(g.node).index(reduce)
         g.node.remove(reduce)
         for offset, node in enumerate(nodes):
@@ -120,6 +87,45 @@ def rewrite(model) -> int:
     if rewritten:
         drop_unused(g)
     return rewritten
+
+
+def table_nodes(g, base: str, ids: str, embedding, weight, bias, fill: float, reduce) -> list:
+    """The nodes (their initializers added to `g`) that give `reduce`'s output from the character ids: per filter
+    slice j a table (embedding × slice j, the bias in the centre one) looked up at each position's j-th neighbour,
+    plus the mask table, summed and max-pooled over the characters."""
+    from onnx import helper, numpy_helper
+
+    k = weight.shape[2]
+    p = k // 2
+    tables = [embedding @ weight[:, :, j].T for j in range(k)]
+    tables[p] = tables[p] + bias
+    mask = np.zeros((len(embedding), 1), dtype=np.float32)
+    mask[0] = fill
+
+    def constant(value, name):
+        g.initializer.append(numpy_helper.from_array(value, name))
+        return name
+
+    padded = f"{base}/padded_ids"
+    nodes = [helper.make_node("Pad", [ids, constant(np.array([0, p, 0, p], dtype=np.int64), f"{base}/pads")], [padded], name=f"{base}/pad")]
+    terms = []
+    for j in range(k):
+        neighbours = ids
+        if j != p:
+            neighbours = f"{base}/ids_{j}"
+            bounds = [constant(np.array([value], dtype=np.int64), f"{base}/slice_{j}_{part}")
+                      for part, value in (("starts", j), ("ends", j - 2 * p if j < 2 * p else INT64_MAX), ("axes", 1))]
+            nodes.append(helper.make_node("Slice", [padded, *bounds], [neighbours], name=f"{base}/slice_{j}"))
+        terms.append(f"{base}/term_{j}")
+        table = constant(tables[j].astype(np.float32), f"{base}/table_{j}")
+        nodes.append(helper.make_node("Gather", [table, neighbours], [terms[-1]], name=f"{base}/lookup_{j}", axis=0))
+    terms.append(f"{base}/masked")
+    nodes.append(helper.make_node("Gather", [constant(mask, f"{base}/mask"), ids], [terms[-1]], name=f"{base}/lookup_mask", axis=0))
+    features = f"{base}/features"
+    nodes.append(helper.make_node("Sum", terms, [features], name=f"{base}/sum"))
+    # [slots, characters, filters]: the max runs over axis 1 now.
+    nodes.append(helper.make_node("ReduceMax", [features], list(reduce.output), name=reduce.name, axes=[1], keepdims=0))
+    return nodes
 
 
 def drop_unused(g) -> None:

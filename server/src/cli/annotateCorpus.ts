@@ -10,6 +10,7 @@ import type { NerEngine } from '../core/ner/engine';
 import { DEFAULT_MODEL_DIR } from '../core/ner/modelFolder';
 import { isObject, parseJson } from '../core/formats/json';
 import { linesOfFile, type Line } from '../core/text/lines';
+import { isRunning } from '../core/processes';
 import {
   ANNOTATE_FORMATS,
   annotateFile,
@@ -243,16 +244,6 @@ function removeTemporaryFiles(out: string): void {
   for (const entry of entries) {
     const pid = Number(TEMPORARY_FILE.exec(entry.name)?.[1]);
     if (pid && !isRunning(pid)) rmSync(path.join(entry.parentPath, entry.name), { recursive: true, force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

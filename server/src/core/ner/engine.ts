@@ -201,7 +201,7 @@ export class NerEngine {
     const todo = sentences.map((_, i) => i).filter((i) => !results[i]);
     if (todo.length > 0) {
       const started = performance.now();
-      const heads = this.headsFor(options.types);
+      const heads = headsFor(this.heads, options.types);
       await this.score(
         todo.map((i) => sentences[i]),
         options,
@@ -223,7 +223,7 @@ export class NerEngine {
    * three per word): the heads and types are those `predict` decodes with the same `types`. Not cached.
    */
   async labelProbabilities(sentences: readonly (readonly string[])[], options: PredictOptions = {}): Promise<SentenceProbabilities[]> {
-    const heads = this.headsFor(options.types);
+    const heads = headsFor(this.heads, options.types);
     const results: SentenceProbabilities[] = sentences.map(() => ({ labels: [], heads: heads.map((head) => ({ labels: head.names, marginals: new Float32Array(0) })) }));
     const todo = sentences.map((_, i) => i).filter((i) => sentences[i].length > 0);
     await this.score(
@@ -236,10 +236,6 @@ export class NerEngine {
       },
     );
     return results;
-  }
-
-  private headsFor(types: ReadonlySet<string> | undefined): readonly DecodedHead[] {
-    return headsFor(this.heads, types);
   }
 
   /**

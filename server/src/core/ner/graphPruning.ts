@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
+import { isRunning } from '../processes';
 
 /** onnx.proto, beside this module in the sources and in dist/. */
 const PROTO = path.join(__dirname, 'onnx.proto');
@@ -65,19 +66,9 @@ const FOLDER = /^bioner-graphs-(\d+)-/;
 function newFolder(): string {
   for (const name of readdirSync(tmpdir())) {
     const pid = Number(FOLDER.exec(name)?.[1]);
-    if (pid && pid !== process.pid && !running(pid)) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+    if (pid && pid !== process.pid && !isRunning(pid)) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
   }
   return mkdtempSync(path.join(tmpdir(), `bioner-graphs-${process.pid}-`));
-}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -98,6 +89,7 @@ export class HeadGraphs {
   pathFor(heads: readonly number[] | undefined): string {
     if (!heads || !this.headWidths) return this.onnxPath;
     const keep = [...new Set(heads)].sort((a, b) => a - b);
+    if (keep.length >= this.headWidths.length) return this.onnxPath;
     const key = keep.join(',');
     const known = this.files.get(key);
     if (known) return known;
@@ -108,7 +100,7 @@ export class HeadGraphs {
         this.folder ??= newFolder();
         file = path.join(this.folder, `heads-${keep.join('-') || 'none'}.onnx`);
         writeFileSync(file, cut);
-      } else if (keep.length < this.headWidths.length) this.headWidths = undefined;
+      } else this.headWidths = undefined;
     } catch {
       // Unreadable by protobuf (onnxruntime then says what is wrong with the file), or no room to write: run it whole.
       file = this.onnxPath;
