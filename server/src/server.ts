@@ -51,6 +51,9 @@ import { documentSymbols, foldingRanges } from './features/structure';
 const connection = createConnection(ProposedFeatures.all);
 const log = (message: string) => connection.console.warn(`BioNER: ${message}`);
 guardProcess((message) => connection.console.error(message));
+// A signal would end the process without its exit handlers: the inference pools wait there for native calls in
+// flight and remove their cut graphs.
+for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) process.once(signal, () => process.exit(code));
 /** Each version's change is recorded, so that the gold checks re-check only what it touched. */
 const edits = new EditLog();
 const documents = new TextDocuments<TextDocument>(edits);

@@ -1,7 +1,8 @@
 /** The server through what editors other than VS Code do: no optional capability, rejected requests, shutdown and model switches mid-pass. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Hover } from 'vscode-languageserver-protocol';
 import { MODEL_STATUS_NOTIFICATION, RELOAD_MODEL_REQUEST, type ModelStatus } from '@common/protocol';
 import { startServer, type ServerSession } from '../support/lspClient';
@@ -84,6 +85,17 @@ test('shutdown in the middle of a model pass is answered within a second, and ex
   assert.ok(answeredMs < 1000, `shutdown answered after ${Math.round(answeredMs)} ms`);
   await server.connection.sendNotification('exit');
   assert.deepEqual(await server.exited, { code: 0, signal: null }, server.stderr());
+  assert.doesNotMatch(server.stderr(), /terminate called/);
+});
+
+test('SIGTERM in the middle of a model pass ends the server with code 143, its cut graphs removed', TIMEOUT, async () => {
+  const server = await startServer({ configuration: {} });
+  await openDuringPass(server, 'file:///sigterm/large.bio');
+  const cutGraphs = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`bioner-graphs-${server.process.pid}-`));
+  assert.equal(cutGraphs().length, 1, 'the default model runs on graphs cut to its heads');
+  server.process.kill('SIGTERM');
+  assert.deepEqual(await server.exited, { code: 143, signal: null }, server.stderr());
+  assert.deepEqual(cutGraphs(), []);
   assert.doesNotMatch(server.stderr(), /terminate called/);
 });
 
