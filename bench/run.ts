@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: this engine against transformers.js pipeline('token-classification') on the same ONNX model
  * and sentences, and against spaCy's NER trained on BC5CDR (bench/spacyPeer.ts), each in its own process, with
- * entity F1 against the data file's gold tags; then edit latency through the language server.
+ * entity F1 against the data file's gold tags; then edit latency through the language server. The engine's real
+ * path also runs the int8 graph (bioner.useQuantized) when the folder has one.
  *   run.ts [--model DIR] [--data FILE.tsv] [--limit N] [--threads N] [--out FILE.json]
  */
 import { execFileSync } from 'node:child_process';
@@ -44,6 +45,7 @@ interface Side {
   labels: (string | null)[][];
   everyType?: Side;
   argmax?: Side;
+  int8?: Side;
 }
 
 async function main(): Promise<void> {
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
     }),
   );
   const spacy = runSpacyPeer(sentencesFile, work);
-  const f1 = entityF1(gold, types, { engine: engine.labels, ...('skipped' in spacy ? {} : { spacy: spacy.labels }) });
+  const f1 = entityF1(gold, types, { engine: engine.labels, ...(engine.int8 ? { int8: engine.int8.labels } : {}), ...('skipped' in spacy ? {} : { spacy: spacy.labels }) });
   const editSentences = Number(args['edit-sentences'] ?? 5000);
   const editSet = repeatSentences(sentences, editSentences);
   const editFile = path.join(work, 'edit-sentences.json');
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     sentences: sentences.length,
     tokens,
     threads: Number(threads),
-    engine: { tokensPerSecond: Math.round(engine.tokensPerSecond), everyTypeTokensPerSecond: Math.round(engine.everyType!.tokensPerSecond), argmaxTokensPerSecond: Math.round(engine.argmax!.tokensPerSecond), firstResultMs: Math.round(engine.firstResultMs), maxRssMB: Math.round(engine.maxRssMB) },
+    engine: { tokensPerSecond: Math.round(engine.tokensPerSecond), everyTypeTokensPerSecond: Math.round(engine.everyType!.tokensPerSecond), argmaxTokensPerSecond: Math.round(engine.argmax!.tokensPerSecond), int8TokensPerSecond: engine.int8 && Math.round(engine.int8.tokensPerSecond), firstResultMs: Math.round(engine.firstResultMs), maxRssMB: Math.round(engine.maxRssMB) },
     peer: { tokensPerSecond: Math.round(peer.tokensPerSecond), firstResultMs: Math.round(peer.firstResultMs), maxRssMB: Math.round(peer.maxRssMB) },
     // The same graph and labels on both sides: the engine's real path computes only the heads of the data's types.
     throughputRatio: Number((engine.argmax!.tokensPerSecond / peer.tokensPerSecond).toFixed(2)),
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
             maxRssMB: Math.round(spacy.maxRssMB),
             training: { trainedNow: spacy.training.trained, seconds: Math.round(spacy.training.seconds), steps: spacy.training.steps },
             throughputRatio: Number((engine.tokensPerSecond / spacy.tokensPerSecond).toFixed(2)),
+            int8ThroughputRatio: engine.int8 && Number((engine.int8.tokensPerSecond / spacy.tokensPerSecond).toFixed(2)),
           },
     entityF1: f1,
     server: { sentences: editSentences, firstPassMs: Math.round(latency.firstPassMs), peakRssMB: latency.peakRssMB, editLatencyMs: latency.editLatencyMs },
@@ -108,9 +111,12 @@ async function main(): Promise<void> {
   for (const [row, sides] of Object.entries(f1)) console.log(`  ${row.padEnd(10)} ${Object.entries(sides).map(([side, value]) => `${side} ${value.toFixed(2)}`).join('  ')}`);
   if ('skipped' in spacy) console.log(`spaCy peer skipped: ${spacy.skipped}`);
   else {
-    const ratio = engine.tokensPerSecond / spacy.tokensPerSecond;
-    const relative = ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`;
-    console.log(`spaCy peer: ${Math.round(spacy.tokensPerSecond)} tokens/s, F1 ${f1.overall.spacy.toFixed(2)}; BioNER ${Math.round(engine.tokensPerSecond)} tokens/s (${relative}), F1 ${f1.overall.engine.toFixed(2)}`);
+    const against = (side: Side, name: string) => {
+      const ratio = side.tokensPerSecond / spacy.tokensPerSecond;
+      const relative = ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`;
+      return `${Math.round(side.tokensPerSecond)} tokens/s (${relative}), F1 ${f1.overall[name].toFixed(2)}`;
+    };
+    console.log(`spaCy peer: ${Math.round(spacy.tokensPerSecond)} tokens/s, F1 ${f1.overall.spacy.toFixed(2)}; BioNER ${against(engine, 'engine')}${engine.int8 ? `; int8 graph ${against(engine.int8, 'int8')}` : ''}`);
   }
   if (args.out) writeFileSync(args.out, JSON.stringify(summary, null, 2) + '\n');
   if (disagreements > 0) {

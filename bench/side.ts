@@ -4,9 +4,10 @@
  * Writes {tokensPerSecond, seconds, firstResultMs, maxRssMB, labels (per sentence, per word; null where the
  * side could not label the word)}. With TYPES_JSON (the gold file's entity types), the engine predicts only those
  * types, as the editor and `bioner eval` do for a gold file: a multi-corpus model's Species on BC5CDR are no errors.
- * The engine side also runs with every type of the default output (`everyType`) and in argmax mode (`argmax`).
+ * The engine side also runs with every type of the default output (`everyType`), in argmax mode (`argmax`) and, when
+ * the folder has onnx/model_quantized.onnx, on the data's types with that int8 graph (`int8`).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { NerEngine } from '../server/src/core/ner/engine';
 import { NEIGHBOUR_WINDOW, withAbbreviationTypes } from '../server/src/core/ner/abbreviationTypes';
@@ -27,9 +28,9 @@ interface Result {
   extra?: Record<string, number>;
 }
 
-async function runEngine(decoding: 'constrained' | 'argmax', goldTypes?: string[]): Promise<Result> {
+async function runEngine(decoding: 'constrained' | 'argmax', goldTypes?: string[], preferQuantized = false): Promise<Result> {
   const started = performance.now();
-  const engine = await NerEngine.load(modelDir, { threads, workerScript: WORKER, decoding });
+  const engine = await NerEngine.load(modelDir, { threads, workerScript: WORKER, decoding, preferQuantized });
   const types = goldTypes && comparedTypes(goldTypes, engine.entityTypes);
   const [first] = await engine.predict([sentences[0]], { types });
   const firstResultMs = performance.now() - started;
@@ -51,9 +52,11 @@ async function runPeer(): Promise<Result> {
 }
 
 async function main(): Promise<void> {
-  let result: Result & { everyType?: Result; argmax?: Result };
+  let result: Result & { everyType?: Result; argmax?: Result; int8?: Result };
   if (side === 'engine') {
-    result = { ...(await runEngine('constrained', typesArg && JSON.parse(typesArg))), everyType: await runEngine('constrained'), argmax: await runEngine('argmax') };
+    const goldTypes = typesArg && JSON.parse(typesArg);
+    const int8 = existsSync(path.join(modelDir, 'onnx', 'model_quantized.onnx')) ? await runEngine('constrained', goldTypes, true) : undefined;
+    result = { ...(await runEngine('constrained', goldTypes)), everyType: await runEngine('constrained'), argmax: await runEngine('argmax'), int8 };
   }
   else if (side === 'peer') result = await runPeer();
   else throw new Error(`unknown side ${side}`);

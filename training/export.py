@@ -14,7 +14,7 @@ from contextlib import redirect_stderr
 
 import numpy as np
 
-from . import char_tables
+from . import graph_rewrites
 from .output import DiskFull, written
 from .tokenization import dump_json, save_tokenizer, tokenizer_config
 
@@ -98,17 +98,41 @@ def export_onnx(model, path: str, n_labels: int) -> None:
     onnx.checker.check_model(m)
     out = m.graph.output[0].type.tensor_type.shape.dim
     assert out[2].dim_value == n_labels, "logits' last axis must be the number of labels"
-    # The same features, faster; the graph is then checked against the model as exported.
-    if char_tables.rewrite(m):
-        char_tables.save(m, path)
+    # The same features, faster and smaller; the graph is then checked against the model as exported.
+    if graph_rewrites.apply(m):
+        graph_rewrites.save(m, path)
 
 
 def quantize(src: str, dst: str) -> None:
+    """int8 weights, one scale per output channel, for the arithmetic: LSTMs, MatMuls, Gemms. Lookups stay as they
+    are (they do no arithmetic, and one scale for the word embeddings cost BC5CDR 0.1 F1), and so do the projections
+    to the logits, which decide the labels: the default model's int8 graph then scores within 0.25 F1 of the float
+    one on every head (BC5CDR's default output 85.51 against 85.53, where quantizing everything gave 85.42)."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
-        quantize_dynamic(src, dst, weight_type=QuantType.QInt8)
+        quantize_dynamic(src, dst, weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["LSTM", "MatMul", "Gemm"],
+                         nodes_to_exclude=logit_projections(onnx.load(src).graph))
+
+
+def logit_projections(g) -> list[str]:
+    """The MatMul and Gemm nodes nearest the graph's outputs, found walking back from them: the projections to the
+    logits. The walk stops at LSTMs and does not follow Shape nodes, which read no values."""
+    producer = {o: n for n in g.node for o in n.output}
+    found, seen, todo = [], set(), [o.name for o in g.output]
+    while todo:
+        node = producer.get(todo.pop())
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.op_type in ("MatMul", "Gemm"):
+            found.append(node.name)
+        elif node.op_type not in ("LSTM", "Shape"):
+            todo.extend(node.input)
+    return found
 
 
 def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, info) -> dict:
@@ -131,10 +155,10 @@ def export_folder(tmp, model, tok, labels, hp, args, ev, check_stop, dev, test, 
     pad_diff = check_padding(run, samples)
     with torch.no_grad():
         ref = model.emissions(torch.tensor([samples[0]]), torch.ones(1, len(samples[0]), dtype=torch.long))
-    torch_diff = float(np.abs(ref.numpy()[0] - run([samples[0]])[0]).max())
-    if pad_diff > 1e-4 or torch_diff > 1e-3:
+    torch_diff = graph_rewrites.logit_error(ref.numpy()[0], run([samples[0]])[0])
+    if pad_diff > 1e-4 or torch_diff > graph_rewrites.LOGIT_TOLERANCE:
         raise RuntimeError(f"exported graph check failed: padding changes logits by {pad_diff}, "
-                           f"torch vs onnxruntime differ by {torch_diff}")
+                           f"torch vs onnxruntime differ by {torch_diff:.2g} of the largest logit")
 
     trans, start, end = (x.detach().numpy().astype(np.float64) for x in model.crf.masked())
     crf = [trans, start, end]
