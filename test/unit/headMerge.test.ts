@@ -93,3 +93,22 @@ test("inside a kept span a word's rankings are those of the head that found it, 
   });
   assert.ok(checked >= 20, `kept spans checked: ${checked}`);
 });
+
+test("outside the kept spans a word's rankings are one head's, the head least sure the word is outside an entity", () => {
+  const outside = (prediction: SentencePrediction, word: number) => prediction.ranked[word].find((r) => r.label === 'O')?.probability ?? 0;
+  let checked = 0;
+  let mixedWouldExceedOne = 0;
+  sentences.forEach((words, s) => {
+    words.forEach((_, word) => {
+      if (merged[s].spans.some((span) => span.start <= word && word < span.end)) return;
+      const least = outside(alone[0][s], word) <= outside(alone[1][s], word) ? 0 : 1;
+      assert.deepEqual(merged[s].ranked[word], alone[least][s].ranked[word], `sentence ${s} word ${word}`);
+      assert.ok(merged[s].ranked[word].reduce((sum, r) => sum + r.probability, 0) <= 1 + 1e-6, `sentence ${s} word ${word}: the shown labels add up to more than 1`);
+      // The heads' rows mixed (the larger O beside the other head's best entity label) would read as more than 100%.
+      const best = (h: number) => Math.max(0, ...alone[h][s].ranked[word].filter((r) => r.label !== 'O').map((r) => r.probability));
+      if (Math.max(outside(alone[0][s], word), outside(alone[1][s], word)) + Math.max(best(0), best(1)) > 1.05) mixedWouldExceedOne++;
+      checked++;
+    });
+  });
+  assert.ok(checked >= 500 && mixedWouldExceedOne >= 3, `words outside spans: ${checked}; where mixing the heads would exceed 100%: ${mixedWouldExceedOne}`);
+});

@@ -494,8 +494,10 @@ function keepNonOverlapping(spans: PredictedSpan[]): PredictedSpan[] {
 }
 
 /**
- * Per word of a multi-head prediction, the labels to show: inside a kept span, those of the head that found it
- * (another head's O at 99.9% beside "B-Species 99.8%" contradicts the shown entity); elsewhere, every head's.
+ * Per word of a multi-head prediction, the labels to show, each word's from one head so that they read as one
+ * distribution: inside a kept span, the head that found it (another head's O at 99.9% beside "B-Species 99.8%"
+ * contradicts the shown entity); elsewhere, the head least sure the word is outside an entity (the heads' rows
+ * mixed read "O 98.9%, B-Chemical 30.2%", and every head must say O for the word to be outside).
  */
 function mergedRankings(
   words: number,
@@ -503,19 +505,16 @@ function mergedRankings(
   kept: readonly PredictedSpan[],
   headOf: ReadonlyMap<PredictedSpan, number>,
 ): { label: string; probability: number }[][] {
-  const ranked = Array.from({ length: words }, (_, word) => topLabels(rankedByHead.flatMap((head) => head[word])));
+  // No head decodes a chosen type: nothing is ranked.
+  if (rankedByHead.length === 0) return Array.from({ length: words }, () => []);
+  // O missing from a head's top labels is less probable than each of them.
+  const outside = (head: number, word: number) => rankedByHead[head][word].find((r) => r.label === 'O')?.probability ?? 0;
+  const ranked = Array.from({ length: words }, (_, word) => {
+    const leastSure = rankedByHead.reduce((best, _, head) => (outside(head, word) < outside(best, word) ? head : best), 0);
+    return rankedByHead[leastSure][word];
+  });
   for (const span of kept) for (let word = span.start; word < span.end; word++) ranked[word] = rankedByHead[headOf.get(span)!][word];
   return ranked;
-}
-
-/** A word's most probable labels; a label several heads share keeps its highest probability. */
-function topLabels(candidates: { label: string; probability: number }[]): { label: string; probability: number }[] {
-  const best = new Map<string, number>();
-  for (const { label, probability } of candidates) best.set(label, Math.max(best.get(label) ?? 0, probability));
-  return [...best]
-    .map(([label, probability]) => ({ label, probability }))
-    .sort((a, b) => b.probability - a.probability)
-    .slice(0, RANKED_LABELS);
 }
 
 /** Indices of the `k` largest values, largest first. */
