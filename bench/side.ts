@@ -7,9 +7,10 @@
  * The engine side also runs with every type of the default output (`everyType`), in argmax mode (`argmax`) and, when
  * the folder has onnx/model_quantized.onnx, on the data's types with that int8 graph (`int8`).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { NerEngine } from '../server/src/core/ner/engine';
+import { loadModelFolder } from '../server/src/core/ner/modelFolder';
 import { NEIGHBOUR_WINDOW, withAbbreviationTypes } from '../server/src/core/ner/abbreviationTypes';
 import { comparedTypes } from '../server/src/core/ner/entityTypes';
 import { peerWordLabels } from '../test/support/peer';
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   let result: Result & { everyType?: Result; argmax?: Result; int8?: Result };
   if (side === 'engine') {
     const goldTypes = typesArg && JSON.parse(typesArg);
-    const int8 = existsSync(path.join(modelDir, 'onnx', 'model_quantized.onnx')) ? await runEngine('constrained', goldTypes, true) : undefined;
+    const int8 = loadModelFolder(modelDir, { preferQuantized: true }).quantized ? await runEngine('constrained', goldTypes, true) : undefined;
     result = { ...(await runEngine('constrained', goldTypes)), everyType: await runEngine('constrained'), argmax: await runEngine('argmax'), int8 };
   }
   else if (side === 'peer') result = await runPeer();

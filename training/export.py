@@ -111,11 +111,11 @@ def quantize(src: str, dst: str) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    model = onnx.load(src)
     with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
-        quantize_dynamic(src, dst, weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["LSTM", "MatMul", "Gemm"],
-                         nodes_to_exclude=logit_projections(onnx.load(src).graph))
+        quantize_dynamic(model, dst, weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["LSTM", "MatMul", "Gemm"], nodes_to_exclude=logit_projections(model.graph))
 
 
 def logit_projections(g) -> list[str]:

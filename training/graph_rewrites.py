@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
     path = os.path.join(args.model_dir, "onnx", "model.onnx")
     before = onnx.load(path)
-    after = onnx.load(path)
+    after = onnx.ModelProto()
+    after.CopyFrom(before)
     done = apply(after)
     if not done:
         print(f"{path}: already in the export's form; left as it is")

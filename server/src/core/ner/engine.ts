@@ -508,11 +508,10 @@ function mergedRankings(
   // No head decodes a chosen type: nothing is ranked.
   if (rankedByHead.length === 0) return Array.from({ length: words }, () => []);
   // O missing from a head's top labels is less probable than each of them.
-  const outside = (head: number, word: number) => rankedByHead[head][word].find((r) => r.label === 'O')?.probability ?? 0;
-  const ranked = Array.from({ length: words }, (_, word) => {
-    const leastSure = rankedByHead.reduce((best, _, head) => (outside(head, word) < outside(best, word) ? head : best), 0);
-    return rankedByHead[leastSure][word];
-  });
+  const outside = (labels: { label: string; probability: number }[]) => labels.find((r) => r.label === 'O')?.probability ?? 0;
+  const ranked = Array.from({ length: words }, (_, word) =>
+    rankedByHead.map((head) => head[word]).reduce((leastSure, labels) => (outside(labels) < outside(leastSure) ? labels : leastSure)),
+  );
   for (const span of kept) for (let word = span.start; word < span.end; word++) ranked[word] = rankedByHead[headOf.get(span)!][word];
   return ranked;
 }
